@@ -14,6 +14,7 @@ export const ERRNO = {
   ENOENT: 2,
   EINTR: 4,
   EIO: 5,
+  ENXIO: 6,
   EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,

@@ -87,7 +87,10 @@ export interface PteRef {
   write: boolean;
   dirty: boolean;
   huge: boolean;
+  /** pte_special / devmap-style entry with no refcount (zero page, legacy DAX) */
   special: boolean;
+  /** points at an anonymous page (a MAP_PRIVATE copy), not at the file's page */
+  anon: boolean;
 }
 
 export type StepKind = StepBody['t'];
@@ -204,6 +207,7 @@ function defaultDescribe(r: unknown): Json {
   if (r === undefined || r === null) return null;
   if (typeof r === 'number' || typeof r === 'string' || typeof r === 'boolean') return r;
   if (typeof r === 'object' && r !== null && 'errno' in r) return `-${String((r as { errno: string }).errno)}`;
+  if (Array.isArray(r) || (typeof r === 'object' && r !== null && Object.getPrototypeOf(r) === Object.prototype)) return r as Json;
   return String(r);
 }
 

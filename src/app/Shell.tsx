@@ -1,0 +1,75 @@
+/**
+ * The app shell: theme, keyboard, header, notices, transport, panels and the shortcut legend. Key
+ * handling and theming are scoped to this element, not the document, so two shells can share a page.
+ */
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useSim, useSimStore } from '../store';
+import { Header } from './Header';
+import { actionForKey, type TransportAction } from './keyboard';
+import { Notices } from './Notices';
+import { PanelGrid } from './PanelGrid';
+import { ShortcutLegend } from './ShortcutLegend';
+import { usePrefersDark, usePrefersReducedMotion } from './theme';
+import { Transport } from './Transport';
+
+/** Elements that keep their own keys (typing, choosing, sliding). */
+function ownsKeys(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  return el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
+}
+
+export function Shell({ debug }: { debug: boolean }) {
+  const store = useSimStore();
+  const chosen = useSim((s) => s.theme);
+  const prefersDark = usePrefersDark();
+  const reducedMotion = usePrefersReducedMotion();
+  const theme = chosen ?? (prefersDark ? 'dark' : 'light');
+  const rootRef = useRef<HTMLDivElement>(null);
+
+  // Keys go to the shell when nothing inside it has focus yet.
+  useEffect(() => {
+    rootRef.current?.focus({ preventScroll: true });
+  }, []);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.defaultPrevented || ownsKeys(e.target)) return;
+    const action = actionForKey(e);
+    if (!action) return;
+    // Space would also "click" a focused button; the shortcut wins.
+    e.preventDefault();
+    const s = store.getState();
+    if (s.engineState !== 'ready') return;
+    const run: Record<TransportAction, () => void> = {
+      stepBack: () => s.stepBy(-1),
+      stepForward: () => s.stepBy(1),
+      opBack: () => s.stepOp(-1),
+      opForward: () => s.stepOp(1),
+      togglePlay: () => s.togglePlay(),
+      home: () => s.home(),
+      end: () => s.end(),
+    };
+    run[action]();
+  };
+
+  return (
+    <div
+      className="dv-app"
+      data-theme={theme}
+      data-motion={reducedMotion ? 'reduce' : 'full'}
+      ref={rootRef}
+      tabIndex={-1}
+      onKeyDown={onKeyDown}
+      // Space on a focused button fires its click on key-up; the keydown above already acted.
+      onKeyUp={(e) => {
+        if (e.key === ' ' && !ownsKeys(e.target)) e.preventDefault();
+      }}
+      data-testid="app"
+    >
+      <Header theme={theme} />
+      <Notices debug={debug} />
+      <Transport />
+      <PanelGrid reducedMotion={reducedMotion} />
+      <ShortcutLegend />
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { actionForKey, SHORTCUTS, type KeyLike } from './keyboard';
+
+const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, shiftKey: false, altKey: false, ctrlKey: false, metaKey: false, ...mods });
+
+describe('actionForKey', () => {
+  it('maps arrows to micro-steps and Shift+arrows to operations', () => {
+    expect(actionForKey(key('ArrowLeft'))).toBe('stepBack');
+    expect(actionForKey(key('ArrowRight'))).toBe('stepForward');
+    expect(actionForKey(key('ArrowLeft', { shiftKey: true }))).toBe('opBack');
+    expect(actionForKey(key('ArrowRight', { shiftKey: true }))).toBe('opForward');
+  });
+
+  it('maps Space, Home and End', () => {
+    expect(actionForKey(key(' '))).toBe('togglePlay');
+    expect(actionForKey(key('Home'))).toBe('home');
+    expect(actionForKey(key('End'))).toBe('end');
+  });
+
+  it('leaves browser shortcuts (Ctrl/Alt/Meta) and other keys alone', () => {
+    expect(actionForKey(key('ArrowLeft', { altKey: true }))).toBeNull();
+    expect(actionForKey(key('ArrowRight', { ctrlKey: true }))).toBeNull();
+    expect(actionForKey(key('Home', { metaKey: true }))).toBeNull();
+    expect(actionForKey(key('a'))).toBeNull();
+  });
+
+  it('the legend lists every action once', () => {
+    const actions = SHORTCUTS.map((s) => s.action);
+    expect(new Set(actions).size).toBe(actions.length);
+    expect(actions.sort()).toEqual(['end', 'home', 'opBack', 'opForward', 'stepBack', 'stepForward', 'togglePlay']);
+  });
+});

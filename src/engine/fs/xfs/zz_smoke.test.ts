@@ -1,0 +1,26 @@
+import { test, expect } from 'vitest';
+import { mkfs, ok, pattern, violations } from './testutil';
+test('smoke', () => {
+  const fs = mkfs({ trace: true });
+  const a = ok(fs.create('a'));
+  const d = pattern(10000, 3);
+  expect(ok(fs.write(a, 100, d))).toBe(10000);
+  expect(violations(fs)).toEqual([]);
+  expect(Array.from(ok(fs.read(a, 100, 10000)))).toEqual(Array.from(d));
+  const b = ok(fs.create('b'));
+  const e = fs.clone(a, b);
+  expect(e).toBe(0);
+  expect(violations(fs)).toEqual([]);
+  ok(fs.write(b, 5000, pattern(100, 9)));
+  expect(violations(fs)).toEqual([]);
+  console.log(JSON.stringify(fs.stat(a)), JSON.stringify(fs.stat(b)));
+  expect(Array.from(ok(fs.read(a, 100, 10000)))).toEqual(Array.from(d));
+  ok(fs.truncate(b, 3000));
+  ok(fs.punch(a, 4096, 4096));
+  expect(violations(fs)).toEqual([]);
+  ok(fs.fsync(a));
+  ok(fs.write(a, 2 * 1024 * 1024, pattern(2*1024*1024, 5)));
+  fs.crashRecover();
+  expect(violations(fs)).toEqual([]);
+  console.log(JSON.stringify(fs.stat(a)), fs.tracer.steps.length);
+});

@@ -1,0 +1,112 @@
+/**
+ * Narration: the current step in words (with the kernel call stack it happened in), and the log of
+ * every step with the current one highlighted. Clicking a line moves the cursor to that step.
+ *
+ * The log is rendered once per trace; moving the cursor only moves the highlight (a transient
+ * subscription touching two rows), so playback does not re-render thousands of lines.
+ */
+import { memo, useEffect, useMemo, useRef } from 'react';
+import type { Step } from '../../engine/trace/steps';
+import { useSim, useSimShallow, useSimStore } from '../../store';
+import type { PanelProps } from '../types';
+
+/** The kernel functions open at the moment right after step `i` (outermost first). */
+export function callStackAt(steps: readonly Step[], i: number): string[] {
+  if (i < 0) return [];
+  let start = i;
+  while (start > 0 && steps[start].t !== 'op') start--;
+  const stack: string[] = [];
+  for (let k = start; k <= i; k++) {
+    const s = steps[k];
+    if (s.t === 'call') stack.push(s.fn);
+    else if (s.t === 'ret') {
+      const at = stack.lastIndexOf(s.fn);
+      if (at >= 0) stack.length = at;
+    }
+  }
+  return stack;
+}
+
+function kindLabel(s: Step): string {
+  switch (s.t) {
+    case 'op':
+      return `op ${s.name}`;
+    case 'call':
+      return `→ ${s.fn}`;
+    case 'ret':
+      return `← ${s.fn}`;
+    case 'tp':
+      return `tracepoint ${s.name}`;
+    case 'warn':
+      return `WARN in ${s.fn}`;
+    default:
+      return s.t;
+  }
+}
+
+const Log = memo(function Log({ steps, onPick }: { steps: readonly Step[]; onPick: (cursor: number) => void }) {
+  return (
+    <>
+      {steps.map((s) => (
+        <li key={s.seq} data-kind={s.t} data-seq={s.seq} style={{ ['--depth' as string]: Math.min(s.depth, 8) }} onClick={() => onPick(s.seq + 1)}>
+          <span className="dv-seq">{s.seq + 1}</span>
+          <span>{s.text}</span>
+        </li>
+      ))}
+    </>
+  );
+});
+
+export function NarrationPanel({ reducedMotion }: PanelProps) {
+  const store = useSimStore();
+  const { steps, seek } = useSimShallow((s) => ({ steps: s.steps, seek: s.seek }));
+  const cursor = useSim((s) => s.cursor);
+  const listRef = useRef<HTMLOListElement>(null);
+  const current = cursor > 0 ? steps[cursor - 1] : undefined;
+  const stack = useMemo(() => callStackAt(steps, cursor - 1), [steps, cursor]);
+
+  // Highlight by touching only the rows that change (scoped to this panel's list).
+  useEffect(() => {
+    const list = listRef.current;
+    if (!list) return;
+    let prev: number | null = null;
+    const paint = (c: number) => {
+      const rows = list.children;
+      if (prev !== null && rows[prev]) rows[prev].removeAttribute('aria-current');
+      const idx = c - 1;
+      if (idx >= 0 && rows[idx]) {
+        const row = rows[idx] as HTMLElement;
+        row.setAttribute('aria-current', 'step');
+        row.scrollIntoView({ block: 'nearest', behavior: reducedMotion ? 'auto' : 'smooth' });
+        prev = idx;
+      } else prev = null;
+    };
+    paint(store.getState().cursor);
+    return store.subscribe((s, p) => {
+      if (s.cursor !== p.cursor || s.steps !== p.steps) paint(s.cursor);
+    });
+  }, [store, steps, reducedMotion]);
+
+  return (
+    <div className="dv-narration">
+      <div className="dv-now" data-testid="narration-current" aria-live="polite">
+        {current ? (
+          <>
+            <div className="dv-now-meta">
+              step {cursor} · op {current.op + 1} · {kindLabel(current)}
+            </div>
+            <div className="dv-now-text">{current.text}</div>
+            {stack.length > 0 && <div className="dv-stack">in {stack.join(' › ')}</div>}
+          </>
+        ) : (
+          <div className="dv-now-text">
+            {steps.length ? 'The start: nothing has happened yet. Step forward (→) or press Space to play.' : 'Waiting for the engine…'}
+          </div>
+        )}
+      </div>
+      <ol className="dv-log" ref={listRef} data-testid="narration-log" aria-label="All steps">
+        <Log steps={steps} onPick={seek} />
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,229 @@
+/**
+ * The D3-owned part of the XArray panel. React renders the <svg> and one <g>, hands the <g> to
+ * createXaController(), and never renders children inside it. D3 joins boxes and edges by key (the
+ * engine's node id), so a node keeps its identity from one step to the next: entering nodes grow out
+ * of their parent's previous position, exiting ones shrink into their parent, and everything else
+ * glides to its new place. With `animate` false (reduced motion) every change is immediate.
+ *
+ * All DOM access goes through the <g> it was given: no document-level queries, so several panels can
+ * share a page.
+ */
+import { select, type Selection } from 'd3';
+import { CELL_H, CELL_W, CHIP_H, HEADER_H, MARK_LANE, type EdgeLayout, type NodeLayout, type XaLayout } from './layout';
+
+/** What the current step touched, to outline it. */
+export interface XaFocus {
+  /** node id; null for the head */
+  node: number | null;
+  /** slot, or null for the whole node (allocation, free) */
+  offset: number | null;
+}
+
+export interface XaUpdateOptions {
+  animate: boolean;
+  selectedKey: string | null;
+  focus: XaFocus | null;
+}
+
+export interface XaController {
+  update(layout: XaLayout, o: XaUpdateOptions): void;
+  destroy(): void;
+}
+
+const DURATION = 320;
+
+type G = Selection<SVGGElement, unknown, null, undefined>;
+
+export function createXaController(rootEl: SVGGElement, onSelect: (key: string | null, id: number | null) => void): XaController {
+  const root: G = select(rootEl);
+  const edgesLayer = root.append('g').attr('class', 'xa-edges');
+  const headLayer = root.append('g').attr('class', 'xa-head').attr('data-testid', 'xa-head');
+  const nodesLayer = root.append('g').attr('class', 'xa-nodes');
+  headLayer.append('rect').attr('rx', 4);
+  const headText = headLayer.append('text').attr('dy', '0.35em');
+  const headTitle = headLayer.append('title');
+
+  /** Where each box was drawn last time, and its parent then, for enter/exit motion. */
+  let prev = new Map<string, { x: number; y: number }>();
+  let prevParent = new Map<string, string | null>();
+
+  function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null) {
+    g.each(function (n) {
+      const box = select(this);
+      box.attr('data-node-id', n.id ?? '').attr('data-shift', n.shift).attr('data-offset', n.offset).attr('data-count', n.count).attr('data-nr-values', n.nrValues);
+      box.select<SVGRectElement>('rect.xa-box').attr('width', n.width).attr('height', n.height);
+      box.select('text.xa-header').text(n.header);
+      box.select('title.xa-node-title').text(`xa_node${n.id !== null ? ' #' + n.id : ''}: shift ${n.shift} (each slot covers ${2 ** n.shift} indices), offset ${n.offset} in its parent, ${n.count} slots in use, ${n.nrValues} of them value entries or their siblings`);
+      const focusHere = focus && focus.node !== null && focus.node === n.id;
+      box.attr('data-changed', focusHere && focus.offset === null ? 'true' : null);
+
+      box
+        .select('g.xa-cells')
+        .selectAll<SVGRectElement, (typeof n.cells)[number]>('rect.xa-cell')
+        .data(n.cells, (c) => String(c.slot))
+        .join((enter) => {
+          const r = enter.append('rect').attr('class', 'xa-cell');
+          r.append('title');
+          return r;
+        })
+        .attr('x', (c) => c.x + 0.5)
+        .attr('y', (c) => c.y + 0.5)
+        .attr('width', CELL_W - 1)
+        .attr('height', CELL_H - 1)
+        .attr('data-slot', (c) => c.slot)
+        .attr('data-kind', (c) => c.kind)
+        .attr('data-changed', (c) => (focusHere && focus.offset === c.slot ? 'true' : null))
+        .select('title')
+        .text((c) => c.title);
+
+      const dots = n.cells.flatMap((c) => c.marks.map((m) => ({ slot: c.slot, m, x: c.x + 2 + m * 4, y: c.y - MARK_LANE / 2 })));
+      box
+        .select('g.xa-marks')
+        .selectAll<SVGCircleElement, (typeof dots)[number]>('circle.xa-mark')
+        .data(dots, (d) => `${d.slot}:${d.m}`)
+        .join('circle')
+        .attr('class', 'xa-mark')
+        .attr('data-mark', (d) => d.m)
+        .attr('data-slot', (d) => d.slot)
+        .attr('cx', (d) => d.x)
+        .attr('cy', (d) => d.y)
+        .attr('r', 2);
+
+      box
+        .select('g.xa-sibs')
+        .selectAll<SVGPathElement, (typeof n.siblingLinks)[number]>('path.xa-sib')
+        .data(n.siblingLinks, (s) => String(s.from))
+        .join('path')
+        .attr('class', 'xa-sib')
+        .attr('d', (s) => s.d);
+
+      box
+        .select('g.xa-chips')
+        .selectAll<SVGGElement, (typeof n.chips)[number]>('g.xa-chip')
+        .data(n.chips, (c) => String(c.slot))
+        .join((enter) => {
+          const c = enter.append('g').attr('class', 'xa-chip');
+          c.append('rect').attr('rx', 3);
+          c.append('text').attr('dy', '0.35em');
+          c.append('title');
+          return c;
+        })
+        .attr('data-kind', (c) => c.kind)
+        .attr('data-slot', (c) => c.slot)
+        .attr('transform', (c) => `translate(${c.x},${c.y})`)
+        .call((c) => c.select('rect').attr('width', (d) => d.width).attr('height', CHIP_H))
+        .call((c) =>
+          c
+            .select('text')
+            .attr('x', 4)
+            .attr('y', CHIP_H / 2)
+            .text((d) => d.text),
+        )
+        .call((c) => c.select('title').text((d) => d.title));
+    });
+  }
+
+  return {
+    update(layout, o) {
+      const dur = o.animate ? DURATION : 0;
+      const pos = new Map(layout.nodes.map((n) => [n.key, { x: n.x, y: n.y }]));
+      const parentOf = new Map(layout.nodes.map((n) => [n.key, n.parentKey]));
+      const translate = (p: { x: number; y: number }) => `translate(${p.x},${p.y})`;
+
+      // Head box.
+      const h = layout.head;
+      headLayer.attr('transform', `translate(${h.x},${h.y})`).attr('data-kind', h.kind);
+      headLayer
+        .select('rect')
+        .attr('width', h.width)
+        .attr('height', h.height)
+        .attr('data-changed', o.focus && o.focus.node === null ? 'true' : null);
+      headText.attr('x', 8).attr('y', h.height / 2).text(h.text);
+      headTitle.text(h.title);
+
+      // Edges.
+      edgesLayer
+        .selectAll<SVGPathElement, EdgeLayout>('path.xa-edge')
+        .data(layout.edges, (e) => e.key)
+        .join(
+          (enter) =>
+            enter
+              .append('path')
+              .attr('class', 'xa-edge')
+              .attr('d', (e) => e.d)
+              .attr('opacity', 0)
+              .call((p) => p.transition().duration(dur).attr('opacity', 1)),
+          (update) => update.call((p) => p.transition().duration(dur).attr('d', (e) => e.d).attr('opacity', 1)),
+          (exit) => exit.call((p) => p.transition().duration(dur).attr('opacity', 0).remove()),
+        )
+        .attr('data-edge', (e) => e.key);
+
+      // Boxes.
+      const startOf = (n: NodeLayout) => {
+        const pk = n.parentKey;
+        return (pk && (prev.get(pk) ?? pos.get(pk))) || { x: n.x, y: n.y };
+      };
+      nodesLayer
+        .selectAll<SVGGElement, NodeLayout>('g.xa-node')
+        .data(layout.nodes, (n) => n.key)
+        .join(
+          (enter) => {
+            const g = enter
+              .append('g')
+              .attr('class', 'xa-node')
+              .attr('data-key', (n) => n.key)
+              .attr('transform', (n) => translate(startOf(n)))
+              .attr('opacity', 0)
+              .on('click', (ev: MouseEvent, n) => {
+                ev.stopPropagation();
+                onSelect(n.key, n.id);
+              });
+            g.append('title').attr('class', 'xa-node-title');
+            g.append('rect').attr('class', 'xa-box').attr('rx', 5);
+            g.append('text').attr('class', 'xa-header').attr('x', 8).attr('y', HEADER_H / 2 + 3);
+            g.append('g').attr('class', 'xa-sibs');
+            g.append('g').attr('class', 'xa-cells');
+            g.append('g').attr('class', 'xa-marks');
+            g.append('g').attr('class', 'xa-chips');
+            g.transition()
+              .duration(dur)
+              .attr('transform', (n) => translate(n))
+              .attr('opacity', 1);
+            return g;
+          },
+          (update) =>
+            update.call((g) =>
+              g
+                // A box that was on its way out and is back (stepping backwards) stays.
+                .attr('data-exiting', null)
+                .transition()
+                .duration(dur)
+                .attr('transform', (n) => translate(n))
+                .attr('opacity', 1),
+            ),
+          (exit) =>
+            exit.call((g) =>
+              g
+                .attr('data-exiting', 'true')
+                .transition()
+                .duration(dur)
+                // Shrink into the parent where it is now (or where it was, if it left too).
+                .attr('transform', (n) => {
+                  const pk = prevParent.get(n.key) ?? null;
+                  return translate((pk && (pos.get(pk) ?? prev.get(pk))) || prev.get(n.key) || { x: n.x, y: n.y });
+                })
+                .attr('opacity', 0)
+                .remove(),
+            ),
+        )
+        .attr('data-selected', (n) => (n.key === o.selectedKey ? 'true' : null))
+        .call((g) => drawInside(g, o.focus));
+
+      prev = pos;
+      prevParent = parentOf;
+    },
+    destroy() {
+      root.selectAll('*').interrupt().remove();
+    },
+  };
+}

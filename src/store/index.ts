@@ -1,0 +1,6 @@
+export { makeSimStore, type SimStore, type SimStoreOptions } from './makeSimStore';
+export { SimProvider, useSim, useSimShallow, useSimStore } from './context';
+export { boundaries } from './playback';
+export { deriveMarkers } from './trace';
+export { stepCategory, CATEGORIES, CATEGORY_LABEL, type StepCategory } from './categories';
+export * from './types';

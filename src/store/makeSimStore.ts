@@ -1,0 +1,64 @@
+/**
+ * makeSimStore(): one store per visualizer instance (never a module singleton), so two visualizers
+ * can share a page. The store owns the engine link (through the trace slice) and the playback timer;
+ * React only reads it through the hooks in context.tsx.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { EngineFactory } from '../worker/client';
+import type { ScenarioSpec } from '../worker/protocol';
+import { createPanelsSlice } from './panels';
+import { createPlaybackSlice } from './playback';
+import { createScenarioSlice } from './scenario';
+import { createSelectionSlice } from './selection';
+import { createTraceSlice } from './trace';
+import { BASE_STEPS_PER_SECOND, type SimState } from './types';
+
+export interface SimStoreOptions {
+  engine: EngineFactory;
+  scenario: ScenarioSpec;
+  /** Timer functions, injectable for tests. */
+  setInterval?: (fn: () => void, ms: number) => unknown;
+  clearInterval?: (id: unknown) => void;
+}
+
+export type SimStore = StoreApi<SimState> & {
+  /** Stop the playback timer and the engine. */
+  destroy(): void;
+};
+
+export function makeSimStore(opts: SimStoreOptions): SimStore {
+  const store = createStore<SimState>()((...a) => ({
+    ...createScenarioSlice(opts.scenario)(...a),
+    ...createPlaybackSlice(...a),
+    ...createTraceSlice(opts.engine)(...a),
+    ...createSelectionSlice(...a),
+    ...createPanelsSlice(...a),
+  }));
+
+  // Playback runs outside React: a timer advances the cursor, re-armed when `playing` or `speed` change.
+  const setI = opts.setInterval ?? ((fn: () => void, ms: number) => globalThis.setInterval(fn, ms));
+  const clearI = opts.clearInterval ?? ((id: unknown) => globalThis.clearInterval(id as ReturnType<typeof setInterval>));
+  let timer: unknown = null;
+  const arm = (s: SimState) => {
+    if (timer !== null) clearI(timer);
+    timer = null;
+    if (!s.playing) return;
+    timer = setI(() => {
+      const st = store.getState();
+      if (st.cursor >= st.steps.length) st.setPlaying(false);
+      else st.stepBy(1);
+    }, 1000 / (BASE_STEPS_PER_SECOND * s.speed));
+  };
+  const unsub = store.subscribe((s, prev) => {
+    if (s.playing !== prev.playing || s.speed !== prev.speed) arm(s);
+  });
+
+  return Object.assign(store, {
+    destroy() {
+      unsub();
+      if (timer !== null) clearI(timer);
+      timer = null;
+      store.getState().setPlaying(false);
+    },
+  });
+}

@@ -1,0 +1,13 @@
+import type { StateCreator } from 'zustand';
+import type { ScenarioSpec } from '../worker/protocol';
+import type { ScenarioSlice, SimState } from './types';
+
+export const createScenarioSlice =
+  (initial: ScenarioSpec): StateCreator<SimState, [], [], ScenarioSlice> =>
+  (set, get) => ({
+    scenario: initial,
+    async setScenario(spec) {
+      set({ scenario: spec, selectedNode: null });
+      await get().runScenario();
+    },
+  });

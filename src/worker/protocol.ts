@@ -1,0 +1,69 @@
+/**
+ * The messages between the page and the engine worker. Both sides import only these types; the
+ * transport is comlink (the worker exposes an EngineApi, the page holds a Remote<EngineApi>).
+ *
+ * Conventions in this file:
+ *   spec        - a scenario: the user's input, never the engine's output. It is what the app keeps
+ *                 (and will put in share links) and what a restarted worker runs again.
+ *   run         - one execution of a spec from an empty machine; it produces one trace.
+ *   generation  - the worker's count of runs; every trace says which run made it, and the status
+ *                 block says which run is current, so the page never mixes two runs.
+ */
+import type { Json, Step } from '../engine/trace/steps';
+import type { StatusSnapshot } from './status-block';
+
+/** One XArray operation, in the format of the golden traces (/work/shared/xarray-golden/README.md). */
+export type XaOpSpec =
+  | { op: 'store'; index: number; value: number; order?: number }
+  | { op: 'erase'; index: number }
+  | { op: 'set_mark' | 'clear_mark'; index: number; mark: number };
+
+/** A scenario the session can run. The lead will add machine scenarios as more kinds. */
+export interface XaScenarioSpec {
+  v: 1;
+  kind: 'xarray';
+  /** short id, e.g. "xarray-tour" */
+  name: string;
+  /** what the header shows */
+  title: string;
+  ops: XaOpSpec[];
+}
+
+export type ScenarioSpec = XaScenarioSpec;
+
+/** What one run returns. */
+export interface RunResult {
+  generation: number;
+  steps: Step[];
+  /** opStarts[k] is the seq of the 'op' step that begins op k. */
+  opStarts: number[];
+  /** The XArray's name in the steps (`xa` field of xa_* steps). */
+  xa: string;
+  /**
+   * Per XArray name: its dump (xaDump with ids) at every op boundary. keyframes[xa][k] is the array
+   * before op k; keyframes[xa][opStarts.length] is the array after the last op.
+   */
+  keyframes: { [xa: string]: Json[] };
+}
+
+/** What the worker says when the page connects. */
+export interface EngineHello {
+  /** The worker's status block, shared with the page; null when memory cannot be shared. */
+  status: SharedArrayBuffer | null;
+  crossOriginIsolated: boolean;
+  /** Why the status block is not shared (null when it is). */
+  copyReason: string | null;
+}
+
+/** The worker's API. Every method may also fail by the worker dying (see src/worker/client.ts). */
+export interface EngineApi {
+  /** Connect; `onStatus` receives status copies when the block is not shared. */
+  hello(onStatus: ((s: StatusSnapshot) => void) | null): EngineHello;
+  /** Run a scenario from an empty machine. */
+  run(spec: ScenarioSpec): RunResult;
+  /**
+   * Fault injection for tests and demos: the worker enters an update (status seq goes odd) and
+   * then throws outside any call, as an engine bug would, so the page sees the worker die.
+   */
+  crash(message: string): void;
+}
