@@ -75,8 +75,6 @@ export interface Pin {
 }
 
 const GUP_PIN_COUNTING_BIAS = 1024;
-/** LLONG_MAX >> PAGE_SHIFT: the last page index of a whole-file range. */
-const LLONG_MAX_PAGES = 2 ** 51 - 1;
 
 export class Machine {
   readonly tr: Tracer;
@@ -124,7 +122,7 @@ export class Machine {
     const warn = (fn: string, cond: string, text: string) => this.warn(fn, cond, text);
     this.policy = new ModernOwnership(this.pages, warn);
     this.as.onUnmap = (_mm, _vma, _addr, pte, level) => this.dropMapping(pte, level);
-    this.pages.onDeviceFolioIdle = (head) => this.wake(`page:${head}`, true, `pfn ${hex(head)} is idle: a layout break waiting for it can go on.`);
+    this.pages.onDeviceFolioIdle = (head) => this.wake(`page:${hex(head)}`, true, `pfn ${hex(head)} is idle: a layout break waiting for it can go on.`);
     this.dax = this.makeDaxEnv();
     this.pagecache = new PageCache(this);
     this.faultEnv = this.makeFaultEnv();
@@ -294,9 +292,13 @@ export class Machine {
 
   private runTask(t: Task<Json>): void {
     const prev = this.current;
+    const outer = this.tr.saveContext();
     this.current = t;
     t.state = 'running';
+    if (t.ctx) this.tr.restoreContext(t.ctx);
     const r = t.gen.next();
+    t.ctx = this.tr.saveContext();
+    this.tr.restoreContext(outer);
     this.current = prev;
     if (r.done) {
       t.state = 'done';
@@ -592,8 +594,7 @@ export class Machine {
     let ret = 0;
     if (this.fs.isDax(ino)) {
       const m = this.mapping(ino);
-      // LLONG_MAX, as fsync passes it: its page index is 2^51 - 1.
-      ret = yield* dax_writeback_mapping_range(this.dax, m, start, end === Infinity ? LLONG_MAX_PAGES * PAGE_SIZE + (PAGE_SIZE - 1) : end, true, who);
+      ret = yield* dax_writeback_mapping_range(this.dax, m, start, end, true, who);
     } else {
       ret = yield* this.pagecache.writeback(ino, start, end, who);
     }
@@ -767,9 +768,7 @@ export class Machine {
 
   private unpinOne(pfn: number): void {
     const large = this.pages.folio_order(pfn) > 0;
-    const n = large ? 1 : GUP_PIN_COUNTING_BIAS;
-    for (let i = 0; i < n - 1; i++) this.pages.folio_ref_dec(pfn, '');
-    this.pages.folio_put(pfn, 'unpin_user_page drops the pin');
+    this.pages.folio_put_refs(pfn, large ? 1 : GUP_PIN_COUNTING_BIAS, 'unpin_user_page drops the pin');
   }
 
   private sys_unpin(op: Extract<Op, { op: 'unpin' }>): Json {

@@ -132,7 +132,12 @@ export function checkFilesystem(mp: XfsMount): Violation[] {
     if (isMeta && nData > 0) out.push(v('fs.free-and-referenced', `block ${b}`, `metadata block ${b} is mapped by a file.`));
     if (nData >= 2 && !written[b]) out.push(v('fs.shared-state', `block ${b}`, `shared block ${b} is not written.`));
     // rmap must equal the reference set.
-    const owners = mp.rmap.get(b) ?? [];
+    const owners = mp.rmap.get(b);
+    if (!owners && !refs && nCow === 0 && !isMeta) continue;
+    if (!owners) {
+      out.push(v('fs.rmap', `block ${b}`, `block ${b} is referenced but has no rmap record.`));
+      continue;
+    }
     const want: string[] = [];
     if (refs) for (const r of refs) want.push(`data:${r.ino}:${r.off}`);
     for (let i = 0; i < nCow; i++) want.push('cow');

@@ -874,7 +874,8 @@ function* dax_writeback_one(env: DaxEnv, xas: XaState, mapping: AddressSpace, en
 export function* dax_writeback_mapping_range(env: DaxEnv, mapping: AddressSpace, rangeStart: number, rangeEnd: number, syncAll: boolean, who: string): KGen<number> {
   const tr = env.tr;
   const start = Math.floor(rangeStart / PAGE_SIZE);
-  const endIndex = Math.floor(rangeEnd / PAGE_SIZE);
+  // A whole-file sync passes LLONG_MAX, whose page index is 2^51 - 1.
+  const endIndex = rangeEnd === Infinity ? 2 ** 51 - 1 : Math.floor(rangeEnd / PAGE_SIZE);
   if (tr.on) tr.enter('dax_writeback_mapping_range', { ino: mapping.host, start, end: endIndex, sync: syncAll ? 'WB_SYNC_ALL' : 'WB_SYNC_NONE' }, `dax_writeback_mapping_range flushes file pages ${start}-${endIndex}.`);
   let ret = 0;
   body: {
@@ -1020,7 +1021,7 @@ export function* dax_break_layout(env: DaxEnv, mapping: AddressSpace, start: num
     if (busy === null) break;
     // wait_page_idle: sleep until the page's refcount says nobody holds it (MMAPLOCK dropped).
     if (tr.on) tr.emit({ t: 'note' }, `The filesystem drops its MMAPLOCK and ${who} sleeps until pfn ${hex(busy)} is idle (refcount ${env.policy.idleRefcount}).`);
-    yield { queue: `page:${busy}`, kind: 'wait', why: `${who} waits in ${env.version === 'modern' ? 'dax_break_layout' : 'xfs_break_dax_layouts'}: pfn ${hex(busy)} is pinned (a DMA or O_DIRECT reference), so its blocks cannot be freed yet.` };
+    yield { queue: `page:${hex(busy)}`, kind: 'wait', why: `${who} waits in ${env.version === 'modern' ? 'dax_break_layout' : 'xfs_break_dax_layouts'}: pfn ${hex(busy)} is pinned (a DMA or O_DIRECT reference), so its blocks cannot be freed yet.` };
   }
   if (env.version === 'modern') yield* dax_delete_mapping_range(env, mapping, start, end, who);
   if (tr.on) tr.leave('dax_break_layout', 0, 'The layout can change now.');

@@ -62,7 +62,7 @@ function* __xfs_filemap_fault(env: XfsMmapEnv, vmf: VmFault, order: number, writ
       ? 'xfs_write_fault: freeze protection, file_update_time, and the MMAPLOCK held shared while DAX handles the write.'
       : 'xfs_dax_read_fault takes the MMAPLOCK shared and lets DAX map the page.');
   const ret = yield* xfs_dax_fault_locked(env, vmf, order, write_fault);
-  if (tr.on) tr.leave(fn, ret, `${fn} returns.`);
+  if (tr.on) tr.leave(fn, res(ret), `${fn} returns.`);
   return ret;
 }
 

@@ -53,4 +53,6 @@ export interface Task<T = unknown> {
   result?: T;
   /** preemption points this task should stop at (by name) */
   pauseAt: Set<string>;
+  /** the task's kernel call stack while it sleeps (saved by the scheduler) */
+  ctx?: { stack: string[]; depth: number };
 }

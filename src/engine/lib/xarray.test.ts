@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KErr } from '../errno.ts';
 import { Tracer, type Step } from '../trace/steps.ts';
 import { checkXArray } from '../debug/check-xarray.ts';
+import { XArrayMirror } from '../trace/xarray-mirror.ts';
 import { xaDump, xaDumpText } from './xarray-dump.ts';
 import {
   XA_MARK_0,
@@ -726,6 +727,40 @@ describe('steps', () => {
     expect(new Set(steps.filter((s) => s.t === 'call').map((s) => (s as { fn: string }).fn))).toEqual(
       new Set(['xa_store_order', 'xas_store', 'xas_create', 'xas_expand', 'xa_store', 'xa_set_mark', 'xa_erase', 'xas_delete_node', 'xas_shrink']),
     );
+  });
+
+  it('the mirror follows xa_destroy and a multi-order erase, and undoes them', () => {
+    const t = new Tracer(true);
+    const xa = new XArray('m', t);
+    const other = new XArray('other', t);
+    const mirror = new XArrayMirror('m');
+    const check = (): void => {
+      for (const s of t.steps.slice(applied)) mirror.apply(s);
+      applied = t.steps.length;
+      expect(mirror.toDump({ ids: true })).toEqual(xaDump(xa, { ids: true }));
+    };
+    let applied = 0;
+    for (let i = 0; i < 3000; i += 50) xa_store(xa, i, xa_mk_value(i));
+    xa_store(other, 5, xa_mk_value(1));
+    xa_set_mark(xa, 100, XA_MARK_1);
+    check();
+    xa_store_order(xa, 0, 9, null);
+    check();
+    xa_destroy(xa);
+    check();
+    expect(mirror.toDump()).toBe(null);
+    for (let i = t.steps.length - 1; i >= 0; i--) mirror.undo(t.steps[i]);
+    expect(mirror.toDump()).toBe(null);
+    expect(mirror.nodeCount).toBe(0);
+  });
+
+  it('the mirror rejects a step that does not match what it holds', () => {
+    const t = new Tracer(true);
+    const xa = new XArray('m', t);
+    xa_store(xa, 5, xa_mk_value(1));
+    const mirror = new XArrayMirror('m');
+    const slot = t.steps.find((s) => s.t === 'xa_slot' && s.node !== null)!;
+    expect(() => mirror.apply(slot)).toThrow(/not live/);
   });
 
   it('tracing off records nothing', () => {

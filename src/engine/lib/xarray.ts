@@ -1103,7 +1103,7 @@ export function xas_find(xas: XaState, max: number): XaEntry {
   if (xas.xa_node === null) {
     xas.xa_index = 1;
     return set_bounds(xas);
-  } else if (xas_top(xas.xa_node)) {
+  } else if (xas.xa_node === XAS_RESTART) {
     const entry = xas_load(xas);
     if (entry !== null || xas_not_node(xas.xa_node)) return entry;
   } else if (!(xas.xa_node as XaNode).shift && xas.xa_offset !== mod64(xas.xa_index)) {

@@ -352,6 +352,20 @@ export class PageMap {
     return v;
   }
 
+  /**
+   * Drops `n` references at once (unpinning drops GUP_PIN_COUNTING_BIAS); at zero the folio is
+   * freed or becomes idle exactly as folio_put() does.
+   * Kernel: include/linux/mm.h folio_put_refs()
+   */
+  folio_put_refs(pfn: number, n: number, why = ''): number {
+    if (n <= 1) return this.folio_put(pfn, why);
+    const head = this.page_folio(pfn);
+    const old = this.folio_ref_count(head);
+    BUG_ON(old < n, `folio_put_refs(${n}) on pfn ${hex(head)} whose refcount is ${old}`);
+    this.setNum(head, 'refcount', '_refcount', old - n + 1, () => `The folio at pfn ${hex(head)} loses ${n - 1} references (${old} → ${old - n + 1})${why ? ': ' + why : ''}.`);
+    return this.folio_put(head, why);
+  }
+
   // ---- mappings (rmap) ----------------------------------------------------------------------
 
   /**

@@ -135,6 +135,19 @@ export class Tracer {
     return this.stack;
   }
 
+  /**
+   * The call stack and depth of the running task. A task that sleeps keeps its own; the
+   * scheduler saves it here and restores it when the task runs again.
+   */
+  saveContext(): { stack: string[]; depth: number } {
+    return { stack: [...this.stack], depth: this.depth };
+  }
+
+  restoreContext(ctx: { stack: string[]; depth: number }): void {
+    this.stack = [...ctx.stack];
+    this.depth = ctx.depth;
+  }
+
   subscribe(fn: (s: Step) => void): () => void {
     this.listeners.push(fn);
     return () => {
