@@ -18,6 +18,14 @@ test.describe('themes and layout', () => {
     // Nothing may be cut off at 1280x720: the page itself does not scroll.
     const overflow = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }));
     expect(overflow).toEqual({ w: 1280, h: 720 });
+    // Nor does the app inside it (its content fits; nothing scrolled it sideways).
+    const inner = await page.getByTestId('app').evaluate((el) => ({ left: el.scrollLeft, top: el.scrollTop, extra: el.scrollWidth - el.clientWidth }));
+    expect(inner).toEqual({ left: 0, top: 0, extra: 0 });
+    for (const id of ['transport', 'position', 'theme-toggle', 'shortcut-legend']) {
+      const b = (await page.getByTestId(id).boundingBox())!;
+      expect(b.x, id).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.width, id).toBeLessThanOrEqual(1280);
+    }
     await page.screenshot({ path: 'test-results/screenshots/app-light-1280x720.png' });
 
     await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });

@@ -1,4 +1,5 @@
 import { SPEEDS, useSimShallow, type Speed } from '../store';
+import { Icon } from './icons';
 import { Timeline } from './Timeline';
 
 /** Step and play controls, the scrubber, and where the cursor is. */
@@ -25,13 +26,13 @@ export function Transport() {
     <div className="dv-transport" data-testid="transport">
       <div className="dv-buttons">
         <button type="button" onClick={s.home} disabled={!s.ready || atStart} aria-label="Go to start (Home)" title="Start (Home)">
-          ⏮
+          <Icon name="start" />
         </button>
         <button type="button" onClick={() => s.stepOp(-1)} disabled={!s.ready || atStart} aria-label="Previous operation (Shift+Left)" title="Previous operation (Shift+←)">
-          ⏪
+          <Icon name="prevOp" />
         </button>
         <button type="button" onClick={() => s.stepBy(-1)} disabled={!s.ready || atStart} aria-label="Step back (Left)" title="Step back (←)" data-testid="step-back">
-          ◀
+          <Icon name="back" />
         </button>
         <button
           type="button"
@@ -42,16 +43,16 @@ export function Transport() {
           data-testid="play"
           aria-pressed={s.playing}
         >
-          {s.playing ? '⏸' : '⏵'}
+          <Icon name={s.playing ? 'pause' : 'play'} />
         </button>
         <button type="button" onClick={() => s.stepBy(1)} disabled={!s.ready || atEnd} aria-label="Step forward (Right)" title="Step forward (→)" data-testid="step-forward">
-          ▶
+          <Icon name="forward" />
         </button>
         <button type="button" onClick={() => s.stepOp(1)} disabled={!s.ready || atEnd} aria-label="Next operation (Shift+Right)" title="Next operation (Shift+→)">
-          ⏩
+          <Icon name="nextOp" />
         </button>
         <button type="button" onClick={s.end} disabled={!s.ready || atEnd} aria-label="Go to end (End)" title="End (End)">
-          ⏭
+          <Icon name="end" />
         </button>
         <label className="dv-speed">
           speed

@@ -9,7 +9,7 @@ export const xarrayTour: XaScenarioSpec = {
   v: 1,
   kind: 'xarray',
   name: 'xarray-tour',
-  title: 'XArray tour: head entry, first node, growing, a multi-index entry, marks, erase',
+  title: 'XArray tour: head entry, growth, a multi-index entry, marks, erase',
   ops: [
     // A lone entry at index 0 lives in the head itself: no node yet (hm01).
     { op: 'store', index: 0, value: 100 },

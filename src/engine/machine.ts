@@ -95,8 +95,8 @@ export class Machine {
   readonly pins = new Map<string, Pin>();
   readonly outcomes: OpOutcome[] = [];
   readonly warnings: { fn: string; cond: string }[] = [];
-  private tasks: Task<Json>[] = [];
-  private current: Task<Json> | null = null;
+  private tasks: (Task<Json> & { outcome?: OpOutcome })[] = [];
+  private current: (Task<Json> & { outcome?: OpOutcome }) | null = null;
   private nextTask = 1;
   private readonly scenario: Scenario;
   private nextOp = 0;
@@ -237,7 +237,7 @@ export class Machine {
       if (this.tr.on) this.tr.emit({ t: 'note' }, 'dax_flush does nothing: on eADR the CPU caches are inside the persistence domain (the dax write-cache flag is off).');
       return;
     }
-    this.tr.call('dax_flush', { addr: devOff, len }, `dax_flush writes back the cache lines of ${len} bytes of pmem (arch_wb_cache_pmem: CLWB each line).`, () => this.pmem.flush(devOff, len));
+    this.tr.call('dax_flush', () => ({ addr: devOff, len }), () => `dax_flush writes back the cache lines of ${len} bytes of pmem (arch_wb_cache_pmem: CLWB each line).`, () => this.pmem.flush(devOff, len));
   }
 
   mapping(ino: number): AddressSpace {
@@ -290,7 +290,7 @@ export class Machine {
     return this.tasks.filter((t) => t.state !== 'done');
   }
 
-  private runTask(t: Task<Json>): void {
+  private runTask(t: Task<Json> & { outcome?: OpOutcome }): void {
     const prev = this.current;
     const outer = this.tr.saveContext();
     this.current = t;
@@ -303,7 +303,7 @@ export class Machine {
     if (r.done) {
       t.state = 'done';
       t.result = r.value;
-      const o = this.outcomes.find((x) => (x as OpOutcome & { task?: number }).task === t.id) as (OpOutcome & { task?: number }) | undefined;
+      const o = t.outcome;
       if (o) {
         o.status = classify(r.value);
         o.result = r.value;
@@ -314,7 +314,7 @@ export class Machine {
     const s: Sleep = r.value;
     t.sleep = s;
     t.state = s.kind === 'pause' ? 'paused' : 'sleeping';
-    const o = this.outcomes.find((x) => (x as OpOutcome & { task?: number }).task === t.id);
+    const o = t.outcome;
     if (o) o.status = s.kind === 'pause' ? 'paused' : 'blocked';
     if (this.tr.on) this.tr.emit({ t: 'wait', who: t.who, on: s.queue, action: 'sleep' }, s.why);
   }
@@ -348,8 +348,9 @@ export class Machine {
   /** Run one operation now (also used for operations not in the scenario). */
   exec(op: Op & { pause?: string; note?: string }, index = this.outcomes.length): OpOutcome {
     const who = 'proc' in op && op.proc ? op.proc : 'kernel';
-    this.tr.beginOp(op.op, opArgs(op), op.note ?? describeOp(op));
-    const outcome: OpOutcome & { task?: number } = { index, op, status: 'done', result: null };
+    if (this.tr.on) this.tr.beginOp(op.op, opArgs(op), op.note ?? describeOp(op));
+    else this.tr.skipOp();
+    const outcome: OpOutcome = { index, op, status: 'done', result: null };
     this.outcomes.push(outcome);
     if (op.op === 'resume') {
       const t = this.tasks.find((x) => x.who === op.proc && x.state === 'paused');
@@ -373,7 +374,7 @@ export class Machine {
       if (this.tr.on) this.tr.emit({ t: 'note' }, `${who} cannot start "${op.op}": it is still ${busy.state === 'paused' ? 'stopped' : 'asleep'} in its ${busy.what}.`);
       return outcome;
     }
-    const task: Task<Json> = {
+    const task: Task<Json> & { outcome?: OpOutcome } = {
       id: this.nextTask++,
       who,
       what: op.op,
@@ -382,7 +383,7 @@ export class Machine {
       sleep: null,
       pauseAt: new Set(op.pause ? [op.pause] : []),
     };
-    outcome.task = task.id;
+    task.outcome = outcome;
     this.tasks.push(task);
     this.runTask(task);
     this.schedule();
@@ -456,7 +457,7 @@ export class Machine {
     const flagsName = op.flags ?? 'shared';
     const flags = flagsName === 'private' ? MAP_PRIVATE : flagsName === 'sync' ? MAP_SHARED_VALIDATE | MAP_SYNC : MAP_SHARED;
     const offset = op.offset ?? 0;
-    return tr.call('do_mmap', { proc: op.proc, file: op.file, length: op.length, offset, prot, flags: flagsName }, `${op.proc} maps ${op.length} bytes of ${op.file} at file offset ${offset} (${flagsName}, ${prot}).`, (): Json => {
+    return tr.call('do_mmap', () => ({ proc: op.proc, file: op.file, length: op.length, offset, prot, flags: flagsName }), () => `${op.proc} maps ${op.length} bytes of ${op.file} at file offset ${offset} (${flagsName}, ${prot}).`, (): Json => {
       if (op.length <= 0 || offset % PAGE_SIZE !== 0) return errJson(kerr('EINVAL', 'mmap needs a length above 0 and a page-aligned offset'));
       const len = Math.ceil(op.length / PAGE_SIZE) * PAGE_SIZE;
       if (flags & MAP_SYNC) {
@@ -517,7 +518,7 @@ export class Machine {
     if (a % PAGE_SIZE) return errJson(kerr('EINVAL', 'munmap needs a page-aligned address'));
     const mm = this.as.proc(op.proc);
     const end = a + Math.ceil(op.length / PAGE_SIZE) * PAGE_SIZE;
-    return this.tr.call('do_vmi_munmap', { proc: op.proc, addr: a, length: op.length }, `${op.proc} unmaps [${hex(a)}, ${hex(end)}).`, () => {
+    return this.tr.call('do_vmi_munmap', () => ({ proc: op.proc, addr: a, length: op.length }), () => `${op.proc} unmaps [${hex(a)}, ${hex(end)}).`, () => {
       for (const v of [...mm.vmas]) this.unmapVmaRange(v, a, end);
       return 0;
     });
@@ -528,7 +529,7 @@ export class Machine {
     if (isErr(a)) return errJson(a);
     const mm = this.as.proc(op.proc);
     const end = a + Math.ceil(op.length / PAGE_SIZE) * PAGE_SIZE;
-    return this.tr.call('do_mprotect_pkey', { proc: op.proc, addr: a, length: op.length, prot: op.prot }, `${op.proc} changes the protection of [${hex(a)}, ${hex(end)}) to ${op.prot}.`, (): Json => {
+    return this.tr.call('do_mprotect_pkey', () => ({ proc: op.proc, addr: a, length: op.length, prot: op.prot }), () => `${op.proc} changes the protection of [${hex(a)}, ${hex(end)}) to ${op.prot}.`, (): Json => {
       const vmas = mm.vmas.filter((v) => v.start < end && v.end > a);
       if (!vmas.length) return errJson(kerr('ENOMEM', 'mprotect of an address range with no mapping'));
       for (const v of vmas) {
@@ -774,7 +775,7 @@ export class Machine {
   private sys_unpin(op: Extract<Op, { op: 'unpin' }>): Json {
     const p = this.pins.get(op.pin);
     if (!p) return errJson(kerr('EINVAL', `no pin is called "${op.pin}"`));
-    return this.tr.call('unpin_user_pages', { pin: op.pin, pages: p.pfns.length }, `${op.proc} releases pin "${op.pin}": the DMA is over.`, () => {
+    return this.tr.call('unpin_user_pages', () => ({ pin: op.pin, pages: p.pfns.length }), () => `${op.proc} releases pin "${op.pin}": the DMA is over.`, () => {
       this.pins.delete(op.pin);
       for (const pfn of p.pfns) this.unpinOne(pfn);
       return 0;

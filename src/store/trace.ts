@@ -89,9 +89,11 @@ export const createTraceSlice =
         return; // the link reported the failure through onFailure
       }
       if (token !== runToken) return;
-      // Never show a trace the status block does not vouch for: the run must be complete and current.
+      // Never show a trace the shared status block does not vouch for: the run must be complete and
+      // current. (In copy mode the result message is itself the consistent copy; status copies are
+      // separate messages that may still be on their way.)
       const st = l.readStatus();
-      if (st && (st.generation !== r.generation || st.phase !== 'done')) return;
+      if (l.mode === 'shared' && (!st || st.generation !== r.generation || st.phase !== 'done')) return;
       set({
         engineState: 'ready',
         generation: r.generation,

@@ -408,7 +408,7 @@ export function vmf_insert_page_mkwrite(env: DaxEnv, vmf: VmFault, pfn: number, 
   const mm = env.mm;
   const addr = vmf.address - (vmf.address % PAGE_SIZE);
   const fn = env.version === 'modern' ? 'vmf_insert_page_mkwrite' : write ? 'vmf_insert_mixed_mkwrite' : 'vmf_insert_mixed';
-  return env.tr.call(fn, { address: addr, pfn, write }, `${fn} puts pfn ${hex(pfn)} into ${vmf.who}'s page table at ${hex(addr)}${write ? ', writable' : ', read-only'}.`, () => {
+  return env.tr.call(fn, () => ({ address: addr, pfn, write }), () => `${fn} puts pfn ${hex(pfn)} into ${vmf.who}'s page table at ${hex(addr)}${write ? ', writable' : ', read-only'}.`, () => {
     const cur = mm.pte(vmf.mm, addr);
     if (cur) {
       if (!write) return VM_FAULT_NOPAGE;
@@ -437,7 +437,7 @@ export function vmf_insert_folio_pmd(env: DaxEnv, vmf: VmFault, pfn: number, wri
   const mm = env.mm;
   const addr = vmf.address - (vmf.address % PMD_SIZE);
   const fn = env.version === 'modern' ? 'vmf_insert_folio_pmd' : 'vmf_insert_pfn_pmd';
-  return env.tr.call(fn, { address: addr, pfn, write }, `${fn} maps the 2 MiB at pfn ${hex(pfn)} with one huge PMD at ${hex(addr)}.`, () => {
+  return env.tr.call(fn, () => ({ address: addr, pfn, write }), () => `${fn} maps the 2 MiB at pfn ${hex(pfn)} with one huge PMD at ${hex(addr)}.`, () => {
     const cur = mm.pmd(vmf.mm, addr);
     if (cur && cur.kind === 'huge') {
       if (write && cur.pte.pfn === pfn) mm.set_pmd(vmf.mm, addr, { ...cur.pte, write: true, dirty: true }, 'The huge PMD already maps this folio; it is made writable and dirty.');
@@ -513,7 +513,7 @@ function dax_fault_iter(env: DaxEnv, vmf: VmFault, iterFlags: number, pair: Ioma
   const size = pmd ? PMD_SIZE : PAGE_SIZE;
   const pos = xas.xa_index * PAGE_SIZE;
   const write = (iterFlags & IOMAP_WRITE) !== 0;
-  return env.tr.call('dax_fault_iter', { pmd, write, iomap: iomapDescribe(iomap) }, `dax_fault_iter acts on the ${iomap.type} mapping the filesystem returned.`, () => {
+  return env.tr.call('dax_fault_iter', () => ({ pmd, write, iomap: iomapDescribe(iomap) }), () => `dax_fault_iter acts on the ${iomap.type} mapping the filesystem returned.`, () => {
     if (!pmd && vmf.cow_page !== null) return dax_fault_cow_page(env, vmf, iomap);
     if (!write && (iomap.type === 'UNWRITTEN' || iomap.type === 'HOLE')) {
       const r = pmd ? dax_pmd_load_hole(env, xas, vmf, iterFlags, iomap, entryRef.e) : dax_load_hole(env, xas, vmf, iterFlags, iomap, entryRef.e);
@@ -562,7 +562,7 @@ function dax_iomap_direct_access(env: DaxEnv, devOff: number, size: number): { p
  * source is unwritten). Kernel: fs/dax.c dax_iomap_copy_around()
  */
 export function dax_iomap_copy_around(env: DaxEnv, pos: number, length: number, alignSize: number, srcmap: Iomap, dstDevOff: number): void {
-  env.tr.call('dax_iomap_copy_around', { pos, length, src: iomapDescribe(srcmap) }, `dax_iomap_copy_around copies the old shared block into the new one so the write lands on a private copy.`, () => {
+  env.tr.call('dax_iomap_copy_around', () => ({ pos, length, src: iomapDescribe(srcmap) }), () => `dax_iomap_copy_around copies the old shared block into the new one so the write lands on a private copy.`, () => {
     const headOff = pos % alignSize;
     const size = Math.ceil((headOff + length) / alignSize) * alignSize;
     const zeroEdge = (srcmap.flags & IOMAP_F_SHARED) !== 0 || srcmap.type === 'UNWRITTEN' || srcmap.type === 'HOLE';
@@ -760,7 +760,7 @@ export function* dax_finish_sync_fault(env: DaxEnv, vmf: VmFault, order: number,
 // ---- iomap calls, traced -----------------------------------------------------------------
 
 export function iomapBegin(env: DaxEnv, ops: IomapOps, ino: number, pos: number, length: number, flags: number): IomapPair | KErr {
-  return env.tr.call(`${ops.name}.iomap_begin`, { ino, pos, length, flags: iomapFlagsString(flags) }, `The filesystem's ->iomap_begin maps file bytes ${hex(pos)}+${hex(length)} to the device.`,
+  return env.tr.call(`${ops.name}.iomap_begin`, () => ({ ino, pos, length, flags: iomapFlagsString(flags) }), () => `The filesystem's ->iomap_begin maps file bytes ${hex(pos)}+${hex(length)} to the device.`,
     () => ops.iomap_begin(ino, pos, length, flags),
     (r) => (isErr(r) ? `-${r.errno}` : { iomap: iomapDescribe(r.iomap), srcmap: iomapDescribe(r.srcmap) }),
     (r) => (isErr(r) ? `->iomap_begin fails: ${r.why}` : `->iomap_begin answers ${r.iomap.type}${r.iomap.flags ? ' (' + (iomapDescribe(r.iomap) as { flags: string }).flags + ')' : ''}${r.iomap.addr >= 0 ? ` at device offset ${hex(r.iomap.addr)}` : ''}, ${r.iomap.length} bytes.`));
@@ -769,7 +769,7 @@ export function iomapBegin(env: DaxEnv, ops: IomapOps, ino: number, pos: number,
 function iomapEnd(env: DaxEnv, ops: IomapOps, ino: number, pos: number, length: number, written: number, flags: number, iomap: Iomap): void {
   if (!ops.iomap_end) return;
   const end = ops.iomap_end.bind(ops);
-  env.tr.call(`${ops.name}.iomap_end`, { ino, pos, length, written }, `->iomap_end finishes the filesystem's side of the operation.`, () => {
+  env.tr.call(`${ops.name}.iomap_end`, () => ({ ino, pos, length, written }), () => `->iomap_end finishes the filesystem's side of the operation.`, () => {
     const r = end(ino, pos, length, written, flags, iomap);
     return isErr(r) ? `-${r.errno}` : null;
   });
@@ -790,7 +790,7 @@ export function iomapFlagsString(f: number): string {
 
 /** Kernel: mm/page-writeback.c tag_pages_for_writeback(): DIRTY entries in range also get TOWRITE. */
 export function tag_pages_for_writeback(env: DaxEnv, mapping: AddressSpace, start: number, end: number): void {
-  env.tr.call('tag_pages_for_writeback', { start, end }, 'tag_pages_for_writeback copies the DIRTY mark to TOWRITE on every entry in range, fixing the set this fsync must write.', () => {
+  env.tr.call('tag_pages_for_writeback', () => ({ start, end }), 'tag_pages_for_writeback copies the DIRTY mark to TOWRITE on every entry in range, fixing the set this fsync must write.', () => {
     let next = start;
     for (;;) {
       const xas = XA_STATE(mapping.i_pages, next);
@@ -839,7 +839,7 @@ function* dax_writeback_one(env: DaxEnv, xas: XaState, mapping: AddressSpace, en
   const index = xas.xa_index - (xas.xa_index % count);
   const end = index + count - 1;
   // Write-protect and clean every mapping of [index, end] in every VMA of the file.
-  env.tr.call('dax_entry_mkclean', { pfn, count, index }, `pfn_mkclean_range write-protects and cleans every user mapping of these ${count} page(s), so the next store faults and re-dirties the entry.`, () => {
+  env.tr.call('dax_entry_mkclean', () => ({ pfn, count, index }), () => `pfn_mkclean_range write-protects and cleans every user mapping of these ${count} page(s), so the next store faults and re-dirties the entry.`, () => {
     for (const v of env.mm.i_mmap(mapping.host)) {
       for (let i = index; i <= end; i += 1) {
         const vLen = (v.end - v.start) / PAGE_SIZE;
@@ -1051,7 +1051,7 @@ export function* invalidate_inode_pages2_range(env: DaxEnv, mapping: AddressSpac
 
 /** Kernel: fs/dax.c __dax_clear_dirty_range(): CoW by write(2) first clears the dirty marks. */
 function __dax_clear_dirty_range(env: DaxEnv, mapping: AddressSpace, start: number, end: number): void {
-  env.tr.call('__dax_clear_dirty_range', { start, end }, 'Before write(2) copies shared blocks, the DIRTY and TOWRITE marks of the range are cleared so the entries can be invalidated.', () => {
+  env.tr.call('__dax_clear_dirty_range', () => ({ start, end }), 'Before write(2) copies shared blocks, the DIRTY and TOWRITE marks of the range are cleared so the entries can be invalidated.', () => {
     for (const idx of entriesIn(mapping, start, end)) {
       const xas = XA_STATE(mapping.i_pages, idx);
       const e = xas_load(xas);

@@ -31,27 +31,27 @@ export function memory_failure(m: Machine, pfn: number, hit: Mm | null): Json {
   const tr = m.tr;
   const devOff = m.phys.pfnToPmemOffset(pfn);
   const page = Math.floor(devOff / PAGE_SIZE);
-  return tr.call('memory_failure', { pfn }, `memory_failure: pfn ${hex(pfn)} (pmem offset ${hex(devOff)}) has a media error.`, (): Json => {
+  return tr.call('memory_failure', () => ({ pfn }), () => `memory_failure: pfn ${hex(pfn)} (pmem offset ${hex(devOff)}) has a media error.`, (): Json => {
     if (!m.pmem.isPoisoned(page)) m.pmem.poison(page);
     if (m.pages.testPageFlag(pfn, 'PG_hwpoison')) {
       if (tr.on) tr.emit({ t: 'note' }, 'The page is already marked HWPoison: nothing more to do.');
       return { already: true };
     }
     // memory_failure_dev_pagemap → pgmap->ops->memory_failure → the holder (XFS).
-    const owners = tr.call('xfs_dax_notify_failure', { offset: devOff, len: PAGE_SIZE }, 'The pmem driver passes the failure to its holder, XFS, which looks the block up in its reverse map.', () => m.fs.rmapQuery(devOff));
+    const owners = tr.call('xfs_dax_notify_failure', () => ({ offset: devOff, len: PAGE_SIZE }), 'The pmem driver passes the failure to its holder, XFS, which looks the block up in its reverse map.', () => m.fs.rmapQuery(devOff));
     const killed = new Set<string>();
     let shutdown = false;
     for (const o of owners) {
       if (o.kind === 'meta') {
         shutdown = true;
-        tr.call('xfs_force_shutdown', { what: o.what }, `The block holds filesystem metadata (${o.what}): XFS shuts the filesystem down.`, () => {
+        tr.call('xfs_force_shutdown', () => ({ what: o.what }), () => `The block holds filesystem metadata (${o.what}): XFS shuts the filesystem down.`, () => {
           m.fs.shutdown();
           return null;
         });
         continue;
       }
       if (o.kind !== 'data') continue;
-      tr.call('xfs_dax_failure_fn', { ino: o.ino, pgoff: o.pgoff }, `The rmap record says inode ${o.ino} owns this block at file page ${o.pgoff}.`, () => {
+      tr.call('xfs_dax_failure_fn', () => ({ ino: o.ino, pgoff: o.pgoff }), () => `The rmap record says inode ${o.ino} owns this block at file page ${o.pgoff}.`, () => {
         if (!m.mappings.has(o.ino)) {
           if (tr.on) tr.emit({ t: 'note' }, `Inode ${o.ino} is not in core: no process can have it mapped; a later read(2) will get EIO.`);
           return null;
@@ -71,7 +71,7 @@ export function memory_failure(m: Machine, pfn: number, hit: Mm | null): Json {
  */
 function mf_dax_kill_procs(m: Machine, ino: number, index: number, hit: Mm | null, killed: Set<string>): void {
   const tr = m.tr;
-  tr.call('mf_dax_kill_procs', { ino, index }, `mf_dax_kill_procs finds who maps file page ${index} of inode ${ino}.`, () => {
+  tr.call('mf_dax_kill_procs', () => ({ ino, index }), () => `mf_dax_kill_procs finds who maps file page ${index} of inode ${ino}.`, () => {
     const mapping = m.mapping(ino);
     const xas = XA_STATE(mapping.i_pages, index);
     const e = xas_load(xas);

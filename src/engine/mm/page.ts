@@ -11,17 +11,21 @@
  *               `mapcount` is the per-page count of PTE mappings; `entire_mapcount` counts PMD
  *               mappings of a large folio; `large_mapcount` is the folio total.
  *   share     - the DAX sharing count, which overlays `index` as in the kernel's folio: one
- *               stored value, read as share when mapping is null and the value is non-zero.
- *   default   - flags 0, _refcount 0, no mappings, mapping null, index 0, order 0. A free DRAM
- *               page and an idle pmem page (modern refcounting) look like this.
+ *               stored value, read as share when mapping is null and the value is non-zero
+ *               (modern), or when mapping holds the PAGE_MAPPING_DAX_COW sentinel (6.1, where
+ *               page->index itself is the counter).
+ *   default   - flags 0, no mappings, mapping null, index 0, order 0, and _refcount 0, except
+ *               that a pmem page's default _refcount is the device idle count: 0 for the
+ *               modern kernel, 1 for 6.1 (memmap_init_zone_device leaves fsdax pages at the
+ *               count __init_single_page gave them). A free DRAM page and an idle pmem page
+ *               look like this and cost no record.
  *   tail      - a pfn inside an order-9 folio other than its head. Compound folios are always
  *               naturally aligned here, so a tail's compound_head is derived from the head's
  *               order and costs no record or step of its own.
  *
  * What this model leaves out: lru lists, memcg, page_type, private data, the per-tail
  * TAIL_MAPPING poison and _deferred_list, folio orders other than 0 and 9, PG_ flags beyond the
- * few below, the mapcount of anonymous vs file folios (both use the same counters), and the
- * legacy (< 6.15) ZONE_DEVICE rule that an idle page has refcount 1 (the DAX layer decides).
+ * few below, and the mapcount of anonymous vs file folios (both use the same counters).
  */
 
 import { PAGE_SIZE, PMD_ORDER, PMD_SIZE, SIZEOF_STRUCT_PAGE } from '../constants';
@@ -35,6 +39,13 @@ export type PageFlag = (typeof PAGE_FLAGS)[number];
 
 /** Who owns a page: an inode number, a name such as 'anon:12', or nobody. */
 export type PageOwner = number | string | null;
+
+/**
+ * The 6.1 sentinel stored in page->mapping of an fsdax page that copy-on-write associated
+ * with more than one file; page->index then counts the sharers.
+ * Kernel (v6.1): include/linux/page-flags.h PAGE_MAPPING_DAX_COW
+ */
+export const PAGE_MAPPING_DAX_COW = 'PAGE_MAPPING_DAX_COW';
 
 export type Zone = 'ZONE_NORMAL' | 'ZONE_DEVICE';
 /** dev_pagemap type of a pmem page; DRAM pages have none. */
@@ -83,11 +94,12 @@ function flagNames(bits: number): PageFlag[] {
   return PAGE_FLAGS.filter((f) => (bits & FLAG_BIT[f]) !== 0);
 }
 
-function isDefault(r: Rec): boolean {
-  return r.flags === 0 && r.refcount === 0 && r.mapcount === 0 && r.mapping === null && r.index === 0 && r.order === 0 && r.entire === 0 && r.large === 0;
+function isDefault(r: Rec, baseRef: number): boolean {
+  return r.flags === 0 && r.refcount === baseRef && r.mapcount === 0 && r.mapping === null && r.index === 0 && r.order === 0 && r.entire === 0 && r.large === 0;
 }
 
 function ownerText(o: PageOwner): string {
+  if (o === PAGE_MAPPING_DAX_COW) return 'the PAGE_MAPPING_DAX_COW sentinel (shared by several files; no single owner)';
   return o === null ? 'nothing' : typeof o === 'number' ? `inode ${o}` : o;
 }
 
@@ -97,7 +109,12 @@ function ownerText(o: PageOwner): string {
  */
 export class PageMap {
   private readonly recs = new Map<number, Rec>();
-  /** Called when a pmem folio's refcount drops to 0 (the kernel wakes layout-break waiters). */
+  /** The _refcount of an idle pmem page: 0 (modern) or 1 (6.1). See setDeviceIdleRefcount. */
+  private devIdle = 0;
+  /**
+   * Called when a pmem folio's refcount drops to the device idle count (0 modern, 1 on 6.1):
+   * the kernel wakes layout-break waiters then.
+   */
   onDeviceFolioIdle: ((head: number) => void) | null = null;
 
   constructor(private readonly phys: PhysMap) {}
@@ -111,17 +128,43 @@ export class PageMap {
     if (this.phys.rangeOf(pfn) === null) throw new EngineBug(`${what}: pfn ${hex(pfn)} is neither DRAM nor pmem`);
   }
 
+  /** The _refcount pfn has without a record: the device idle count for pmem, else 0. */
+  private baseRef(pfn: number): number {
+    return this.devIdle !== 0 && this.phys.rangeOf(pfn) === 'pmem' ? this.devIdle : 0;
+  }
+
   private rec(pfn: number): Rec {
     let r = this.recs.get(pfn);
     if (!r) {
-      r = { flags: 0, refcount: 0, mapcount: 0, mapping: null, index: 0, order: 0, entire: 0, large: 0 };
+      r = { flags: 0, refcount: this.baseRef(pfn), mapcount: 0, mapping: null, index: 0, order: 0, entire: 0, large: 0 };
       this.recs.set(pfn, r);
     }
     return r;
   }
 
   private settle(pfn: number, r: Rec): void {
-    if (isDefault(r)) this.recs.delete(pfn);
+    if (isDefault(r, this.baseRef(pfn))) this.recs.delete(pfn);
+  }
+
+  /**
+   * Sets the _refcount every pmem page starts with and returns to when idle. The modern
+   * kernel's ZONE_DEVICE pages are idle at 0; in 6.1 memmap_init_zone_device leaves fsdax
+   * pages at 1 (only device-private and coherent pages are reset to 0), mapping them adds
+   * nothing, and put_devmap_managed_page wakes waiters when a put brings a page back to 1.
+   * Stored as a default, so untouched pages still cost no record. Must be called before any
+   * pmem page has a record (the machine calls it once, at boot); doing it later would change
+   * the meaning of existing records.
+   * Kernel (v6.1): mm/page_alloc.c memmap_init_zone_device(), __init_zone_device_page()
+   */
+  setDeviceIdleRefcount(v: 0 | 1): void {
+    if (v === this.devIdle) return;
+    for (const pfn of this.recs.keys()) BUG_ON(this.phys.rangeOf(pfn) === 'pmem', `setDeviceIdleRefcount(${v}) after pmem pfn ${hex(pfn)} already has a record`);
+    this.devIdle = v;
+  }
+
+  /** The _refcount of an idle pmem page (0 modern, 1 for 6.1). */
+  get deviceIdleRefcount(): number {
+    return this.devIdle;
   }
 
   private emit(pfn: number, field: string, old: Json, nu: Json, text: string): void {
@@ -165,7 +208,8 @@ export class PageMap {
 
   /** Kernel: include/linux/page_ref.h folio_ref_count() */
   folio_ref_count(pfn: number): number {
-    return this.recs.get(this.page_folio(pfn))?.refcount ?? 0;
+    const head = this.page_folio(pfn);
+    return this.recs.get(head)?.refcount ?? this.baseRef(head);
   }
 
   /** PTE mappings of this one page (kernel page_mapcount semantics, as a count). */
@@ -199,10 +243,14 @@ export class PageMap {
     return this.recs.get(this.page_folio(pfn))?.index ?? 0;
   }
 
-  /** Whether the folio's index slot currently means a DAX share count. */
+  /**
+   * Whether the folio's index slot currently means a DAX share count: modern, mapping null
+   * and a non-zero value; 6.1, mapping holding the PAGE_MAPPING_DAX_COW sentinel.
+   */
   indexMeaning(pfn: number): 'index' | 'share' {
     const r = this.recs.get(this.page_folio(pfn));
-    return r && r.mapping === null && r.index > 0 ? 'share' : 'index';
+    if (!r) return 'index';
+    return (r.mapping === null && r.index > 0) || r.mapping === PAGE_MAPPING_DAX_COW ? 'share' : 'index';
   }
 
   /** The full struct page of pfn, defaults filled in. */
@@ -219,7 +267,7 @@ export class PageMap {
       zone: range === 'pmem' ? 'ZONE_DEVICE' : 'ZONE_NORMAL',
       pgmap: range === 'pmem' ? 'MEMORY_DEVICE_FS_DAX' : null,
       flags: flagNames(r?.flags ?? 0),
-      refcount: isHead ? (r?.refcount ?? 0) : 0,
+      refcount: isHead ? (r?.refcount ?? this.baseRef(pfn)) : 0,
       mapcount: r?.mapcount ?? 0,
       mapping: h?.mapping ?? null,
       index: h?.index ?? 0,
@@ -334,18 +382,24 @@ export class PageMap {
   }
 
   /**
-   * Drops a reference; at zero a DRAM folio goes back to the page allocator and a pmem folio
-   * becomes idle (onDeviceFolioIdle is told, as the kernel wakes layout-break waiters).
-   * Kernel: include/linux/mm.h folio_put(), mm/memremap.c free_zone_device_folio()
+   * Drops a reference; at zero a DRAM folio goes back to the page allocator. A pmem folio
+   * becomes idle when the count reaches the device idle count (onDeviceFolioIdle is told, as
+   * the kernel wakes layout-break waiters): 0 for the modern kernel, 1 for 6.1, where
+   * put_devmap_managed_page catches the 2 → 1 transition and calls wake_up_var on _refcount.
+   * A 6.1 pmem page dropping below 1 is an unbalanced put: a model bug.
+   * Kernel: include/linux/mm.h folio_put(), mm/memremap.c free_zone_device_folio();
+   *         v6.1: include/linux/mm.h put_devmap_managed_page(), mm/memremap.c
+   *         __put_devmap_managed_page_refs()
    */
   folio_put(pfn: number, why = ''): number {
     const head = this.page_folio(pfn);
     const v = this.folio_ref_dec(head, why);
-    if (v === 0) {
-      if (this.phys.rangeOf(head) === 'dram') {
-        if (this.phys.isAllocated(head)) this.phys.free_pages(head, this.folio_order(head));
-      } else {
-        this.tr?.emit({ t: 'note' }, `The pmem folio at pfn ${hex(head)} is idle again: its reference count reached 0.`);
+    if (this.phys.rangeOf(head) === 'dram') {
+      if (v === 0 && this.phys.isAllocated(head)) this.phys.free_pages(head, this.folio_order(head));
+    } else {
+      BUG_ON(v < this.devIdle, `folio_put on pmem pfn ${hex(head)} drops it to ${v}, below its idle count ${this.devIdle}`);
+      if (v === this.devIdle) {
+        this.tr?.emit({ t: 'note' }, `The pmem folio at pfn ${hex(head)} is idle again: its reference count is back to ${v}${v ? ' (6.1: wake_up_var on page->_refcount)' : ''}.`);
         this.onDeviceFolioIdle?.(head);
       }
     }
@@ -513,7 +567,8 @@ export class PageMap {
       if (r.mapping !== null) this.setMapping(p, null);
       if (r.index) this.setNum(p, 'index', 'index', 0, (o) => `pfn ${hex(p)} is freed: index ${o} → 0.`);
       if (r.order) this.setNum(p, 'order', 'order', 0, () => `pfn ${hex(p)} is freed and its folio dissolved into order-0 pages.`);
-      if (r.refcount) this.setNum(p, 'refcount', '_refcount', 0, (o) => `pfn ${hex(p)} is freed: _refcount ${o} → 0.`);
+      const base = this.baseRef(p);
+      if (r.refcount !== base) this.setNum(p, 'refcount', '_refcount', base, (o) => `pfn ${hex(p)} is freed: _refcount ${o} → ${base}.`);
       for (const f of flagNames(r.flags)) this.clearPageFlag(p, f);
     }
   }

@@ -170,6 +170,13 @@ export class Tracer {
     this.emit({ t: 'op', name, args }, text);
   }
 
+  /** Start a top-level operation without emitting anything (tracing is off). */
+  skipOp(): void {
+    this.opIndex++;
+    this.depth = 0;
+    this.stack = [];
+  }
+
   /** A kernel function is entered: emits a call step and deepens the call depth. */
   enter(fn: string, args: { [k: string]: Json }, text: string): void {
     this.emit({ t: 'call', fn, args }, text);
@@ -187,18 +194,19 @@ export class Tracer {
 
   /**
    * Run `body` as kernel function `fn`: call step, body, ret step. The ret step's result is
-   * `describe(result)`; the ret text is `done(result)` when given.
+   * `describe(result)`; the ret text is `done(result)` when given. `args` and `text` may be
+   * functions, so an untraced run does not build them.
    */
   call<T>(
     fn: string,
-    args: { [k: string]: Json },
-    text: string,
+    args: { [k: string]: Json } | (() => { [k: string]: Json }),
+    text: string | (() => string),
     body: () => T,
     describe: (r: T) => Json = defaultDescribe,
     done?: (r: T) => string,
   ): T {
     if (!this.on) return body();
-    this.enter(fn, args, text);
+    this.enter(fn, typeof args === 'function' ? args() : args, typeof text === 'function' ? text() : text);
     let r: T;
     try {
       r = body();

@@ -77,7 +77,12 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
       if (idx >= 0 && rows[idx]) {
         const row = rows[idx] as HTMLElement;
         row.setAttribute('aria-current', 'step');
-        row.scrollIntoView({ block: 'nearest', behavior: reducedMotion ? 'auto' : 'smooth' });
+        // Scroll the list only (scrollIntoView would also scroll every ancestor, the whole app included).
+        const top = row.offsetTop;
+        const bottom = top + row.offsetHeight;
+        const behavior: ScrollBehavior = reducedMotion ? 'auto' : 'smooth';
+        if (top < list.scrollTop) list.scrollTo({ top: Math.max(0, top - 24), behavior });
+        else if (bottom > list.scrollTop + list.clientHeight) list.scrollTo({ top: bottom - list.clientHeight + 24, behavior });
         prev = idx;
       } else prev = null;
     };

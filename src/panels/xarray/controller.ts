@@ -8,7 +8,10 @@
  * All DOM access goes through the <g> it was given: no document-level queries, so several panels can
  * share a page.
  */
-import { select, type Selection } from 'd3';
+// `interrupt` is used below; importing it also keeps d3-transition's patch of selection.prototype
+// (.transition(), .interrupt()), which the bundler would otherwise drop because d3 says it has no
+// side effects.
+import { interrupt, select, type Selection } from 'd3';
 import { CELL_H, CELL_W, CHIP_H, HEADER_H, MARK_LANE, type EdgeLayout, type NodeLayout, type XaLayout } from './layout';
 
 /** What the current step touched, to outline it. */
@@ -223,7 +226,10 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
       prevParent = parentOf;
     },
     destroy() {
-      root.selectAll('*').interrupt().remove();
+      root.selectAll<Element, unknown>('*').each(function () {
+        interrupt(this);
+      });
+      root.selectAll('*').remove();
     },
   };
 }

@@ -23,7 +23,7 @@
 import { EngineBug } from '../../errno';
 import { xfs_alloc_vextent, xfs_free_extent } from './xfs_alloc';
 import { xfs_trans_log_inode } from './xfs_inode';
-import { copyExtents, type ForkName, type XfsExtent, type XfsInode, type XfsMount, XFS_BLOCK_SIZE } from './xfs_mount';
+import { copyExtents, extentsJson, type ForkName, type XfsExtent, type XfsInode, type XfsMount, XFS_BLOCK_SIZE } from './xfs_mount';
 import { xfs_refcount_decrease } from './xfs_refcount';
 import { cowOwner, xfs_rmap_map, xfs_rmap_unmap } from './xfs_rmap';
 
@@ -140,7 +140,7 @@ function changed(mp: XfsMount, ip: XfsInode, fork: ForkName, old: XfsExtent[] | 
   if (old && mp.tracer.on) {
     const now = copyExtents(forkOf(ip, fork));
     if (fork === 'data') mp.tracer.emit({ t: 'extents', ino: ip.ino, old, new: now }, text);
-    else mp.tracer.emit({ t: 'inode', ino: ip.ino, field: 'cowFork', old: old as never, new: now as never }, text);
+    else mp.tracer.emit({ t: 'inode', ino: ip.ino, field: 'cowFork', old: extentsJson(old), new: extentsJson(now) }, text);
   }
   if (fork === 'data') xfs_trans_log_inode(mp, ip);
 }

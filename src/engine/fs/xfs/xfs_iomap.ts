@@ -30,6 +30,7 @@
  */
 
 import { EngineBug, isErr, kerr, type KErr } from '../../errno';
+import type { Json } from '../../trace/steps';
 import { type BmapIrec, HOLESTARTBLOCK, XFS_BMAPI_CONVERT, XFS_BMAPI_PREALLOC, XFS_BMAPI_ZERO, xfs_bmap_convert, xfs_bmapi_read, xfs_bmapi_write } from './xfs_bmap';
 import { xfs_iget } from './xfs_inode';
 import { xfs_trans_reserve } from './xfs_log';
@@ -108,7 +109,7 @@ function checkRange(mp: XfsMount, ino: number, pos: number, length: number): Xfs
   return ip;
 }
 
-function describePair(r: IomapPair | KErr): import('../../trace/steps').Json {
+function describePair(r: IomapPair | KErr): Json {
   if (isErr(r)) return `-${r.errno}`;
   const d = (m: Iomap) => ({ type: m.type, flags: iomapFlagNames(m.flags), addr: m.addr, offset: m.offset, length: m.length });
   return r.srcmap.type === 'HOLE' && !(r.iomap.flags & IOMAP_F_SHARED) ? d(r.iomap) : { iomap: d(r.iomap), srcmap: d(r.srcmap) };

@@ -27,6 +27,7 @@ import { xfs_inactive } from './xfs_inode';
 import {
   type BlockRange,
   copyExtents,
+  extentsJson,
   kcall,
   type XfsExtent,
   type XfsInode,
@@ -258,7 +259,7 @@ function emitRecoveryDeltas(
     const o = oldInodes.get(ino);
     const n = mp.inodes.get(ino);
     if (o && !n) {
-      if (o.cowFork.length) tr.emit({ t: 'inode', ino, field: 'cowFork', old: o.cowFork as never, new: [] }, `Inode ${ino}'s in-core CoW fork is lost with the crash.`);
+      if (o.cowFork.length) tr.emit({ t: 'inode', ino, field: 'cowFork', old: extentsJson(o.cowFork), new: [] }, `Inode ${ino}'s in-core CoW fork is lost with the crash.`);
       if (o.dataFork.length) tr.emit({ t: 'extents', ino, old: o.dataFork, new: [] }, `Inode ${ino}'s extents were never committed.`);
       tr.emit({ t: 'inode', ino, field: 'state', old: 'allocated', new: null }, `Inode ${ino} was created after the last log force: recovery does not know it.`);
       continue;
@@ -271,7 +272,7 @@ function emitRecoveryDeltas(
       continue;
     }
     if (!o || !n) continue;
-    if (o.cowFork.length) tr.emit({ t: 'inode', ino, field: 'cowFork', old: o.cowFork as never, new: [] }, `Inode ${ino}'s in-core CoW fork is lost with the crash.`);
+    if (o.cowFork.length) tr.emit({ t: 'inode', ino, field: 'cowFork', old: extentsJson(o.cowFork), new: [] }, `Inode ${ino}'s in-core CoW fork is lost with the crash.`);
     if (JSON.stringify(o.dataFork) !== JSON.stringify(n.dataFork))
       tr.emit({ t: 'extents', ino, old: o.dataFork, new: copyExtents(n.dataFork) }, `Inode ${ino}'s extents return to their last committed state.`);
     if (o.size !== n.size) tr.emit({ t: 'inode', ino, field: 'size', old: o.size, new: n.size }, `Inode ${ino}'s size returns to its committed value.`);

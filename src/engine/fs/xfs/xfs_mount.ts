@@ -195,6 +195,11 @@ export function copyExtents(list: readonly XfsExtent[]): XfsExtent[] {
   return out;
 }
 
+/** An extent list as step JSON. */
+export function extentsJson(list: readonly XfsExtent[]): Json {
+  return list.map((e) => ({ off: e.off, block: e.block, len: e.len, state: e.state }));
+}
+
 /**
  * Runs `body` as kernel function `fn` with call/ret steps when tracing is on. The argument
  * object and the text are built only then (they are thunks), so untraced runs allocate nothing.
