@@ -31,7 +31,9 @@ export const ERRNO = {
   ESPIPE: 29,
   EROFS: 30,
   ERANGE: 34,
+  ENAMETOOLONG: 36,
   EOPNOTSUPP: 95,
+  ESTALE: 116,
   EHWPOISON: 133,
 } as const;
 

@@ -39,7 +39,7 @@ import {
 } from './mm/mm';
 import { handle_mm_fault, translate, type FaultEnv, type VmOps } from './mm/fault';
 import { VM_FAULT_HWPOISON, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from './mm/fault-flags';
-import type { KGen, Sleep, Task } from './kernel/sched';
+import { runToEnd, type KGen, type Sleep, type Task } from './kernel/sched';
 import { XArray } from './lib/xarray';
 import {
   dax_break_layout,
@@ -50,6 +50,7 @@ import {
   type IomapOps,
 } from './fs/dax';
 import { ModernOwnership, type DaxOwnershipPolicy } from './fs/dax-policy';
+import { Legacy61Ownership } from './fs/dax-policy-61';
 import { xfs_file_vm_ops } from './fs/xfs_file_mmap';
 import { DEFAULT_CONFIG, validateScenario, type Addr, type MachineConfig, type Op, type Scenario, type ScenarioError } from './ops';
 import { XfsPort } from './fs/xfs-port';
@@ -120,7 +121,7 @@ export class Machine {
     this.as = new AddressSpaces(this.tr);
     this.fs = new XfsPort(this.pmem, this.tr, cfg, this.phys);
     const warn = (fn: string, cond: string, text: string) => this.warn(fn, cond, text);
-    this.policy = new ModernOwnership(this.pages, warn);
+    this.policy = cfg.kernel === '6.1' ? new Legacy61Ownership(this.pages, warn) : new ModernOwnership(this.pages, warn);
     this.as.onUnmap = (_mm, _vma, _addr, pte, level) => this.dropMapping(pte, level);
     this.pages.onDeviceFolioIdle = (head) => this.wake(`page:${hex(head)}`, true, `pfn ${hex(head)} is idle: a layout break waiting for it can go on.`);
     this.dax = this.makeDaxEnv();
@@ -632,10 +633,16 @@ export class Machine {
     return 0;
   }
 
-  /** Break the DAX layout for [start, end) before the filesystem changes it. */
-  private *breakLayout(ino: number, start: number, end: number, who: string): KGen<void> {
+  /**
+   * Before the filesystem changes a DAX file's layout, XFS breaks it for the whole file:
+   * xfs_break_layouts(BREAK_UNMAP) → xfs_break_dax_layouts → dax_break_layout_inode(), which is
+   * dax_break_layout(inode, 0, LLONG_MAX): every mapping goes, pins are waited for, and every
+   * DAX entry of the file is deleted, whatever range the operation touches.
+   */
+  private *breakLayout(ino: number, who: string): KGen<void> {
     if (!this.fs.isDax(ino)) return;
-    yield* dax_break_layout(this.dax, this.mapping(ino), start, end, who);
+    if (this.tr.on) this.tr.emit({ t: 'note' }, `xfs_break_layouts(BREAK_UNMAP): XFS breaks the DAX layout of the whole of inode ${ino}, not just the range being changed.`);
+    yield* dax_break_layout(this.dax, this.mapping(ino), 0, Infinity, who);
   }
 
   private *sys_truncate(file: string, size: number, who: string): KGen<Json> {
@@ -647,10 +654,14 @@ export class Machine {
     let r: Json = 0;
     if (size < old) {
       const newEndPage = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-      yield* this.breakLayout(ino, newEndPage, Infinity, who);
+      yield* this.breakLayout(ino, who);
       // truncate_setsize → truncate_pagecache: unmap, then drop the entries beyond EOF.
       this.as.unmap_mapping_pages(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER - newEndPage / PAGE_SIZE, 'truncate_pagecache unmaps everything beyond the new end of file.');
-      if (!this.fs.isDax(ino)) yield* this.pagecache.truncateRange(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER, who);
+      // The EOF folio keeps the bytes below the new size; the rest of it is zeroed.
+      if (!this.fs.isDax(ino)) yield* this.pagecache.truncateRange(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER, who, { start: size, end: Number.MAX_SAFE_INTEGER });
+    } else if (size > old && !this.fs.isDax(ino)) {
+      // xfs_setattr_size → xfs_zero_range(old, size - old): what a store left past the old EOF must not reappear.
+      yield* this.pagecache.zeroRange(ino, old, size - old, who);
     }
     const e = this.fs.truncate(ino, size);
     if (isErr(e)) r = errJson(e);
@@ -668,13 +679,15 @@ export class Machine {
     if (length <= 0) r = errJson(kerr('EINVAL', 'fallocate needs a length above 0'));
     else {
       // xfs_file_fallocate breaks layouts for every mode (BREAK_UNMAP).
+      yield* this.breakLayout(ino, who);
       if (mode === 'punch') {
-        yield* this.breakLayout(ino, offset, offset + length - 1, who);
         const first = Math.ceil(offset / PAGE_SIZE);
         const last = Math.floor((offset + length) / PAGE_SIZE) - 1;
         if (last >= first) this.as.unmap_mapping_pages(ino, first, last - first + 1, 'truncate_pagecache_range unmaps the punched pages.');
-        if (!this.fs.isDax(ino)) yield* this.pagecache.truncateRange(ino, Math.floor(offset / PAGE_SIZE), Math.floor((offset + length - 1) / PAGE_SIZE), who);
+        if (!this.fs.isDax(ino)) yield* this.pagecache.truncateRange(ino, Math.floor(offset / PAGE_SIZE), Math.floor((offset + length - 1) / PAGE_SIZE), who, { start: offset, end: offset + length - 1 });
       }
+      const oldSize = this.fs.size(ino);
+      if (mode === 'alloc' && offset + length > oldSize && !this.fs.isDax(ino)) yield* this.pagecache.zeroRange(ino, oldSize, offset + length - oldSize, who);
       const e = this.fs.fallocate(ino, offset, length, mode);
       if (isErr(e)) r = errJson(e);
     }
@@ -694,9 +707,21 @@ export class Machine {
     const pre = this.fs.remapPrepCheck(src, op.srcOffset ?? 0, dst, op.dstOffset ?? 0, op.length ?? 0, whole);
     if (isErr(pre)) r = errJson(pre);
     else {
-      // xfs_reflink_remap_prep → dax_remap_file_range_prep: break both layouts over the ranges.
-      yield* this.breakLayout(dst, pre.dstOffset, pre.dstOffset + pre.length - 1, who);
-      const e = this.fs.clone(src, pre.srcOffset, dst, pre.dstOffset, pre.length, whole);
+      // xfs_reflink_remap_prep: both inodes' DAX layouts are broken (xfs_mmaplock_two_inodes_and_break_dax_layout).
+      yield* this.breakLayout(src, who);
+      if (dst !== src) yield* this.breakLayout(dst, who);
+      // Page-cache files: write both ranges back, then drop the destination's cached pages so
+      // they are read again from the shared blocks (generic_remap_file_range_prep, xfs_reflink_remap_prep).
+      let wb = 0;
+      if (pre.length > 0 && !this.fs.isDax(src)) wb = yield* this.pagecache.writeback(src, pre.srcOffset, pre.srcOffset + pre.length - 1, who);
+      if (pre.length > 0 && !this.fs.isDax(dst)) {
+        if (!wb) wb = yield* this.pagecache.writeback(dst, pre.dstOffset, pre.dstOffset + pre.length - 1, who);
+        const first = Math.floor(pre.dstOffset / PAGE_SIZE);
+        const last = Math.floor((pre.dstOffset + pre.length - 1) / PAGE_SIZE);
+        this.as.unmap_mapping_pages(dst, first, last - first + 1, 'The clone replaces these pages of the destination: every mapping of them goes.', true);
+        yield* this.pagecache.truncateRange(dst, first, last, who);
+      }
+      const e = wb ? kerr('EIO', `writing back the page cache before the clone failed (${wb})`) : this.fs.clone(src, pre.srcOffset, dst, pre.dstOffset, pre.length, whole);
       r = isErr(e) ? errJson(e) : pre.length;
     }
     if (tr.on) tr.leave('xfs_file_remap_range', r, `The remap returns ${JSON.stringify(r)}.`);
@@ -711,8 +736,9 @@ export class Machine {
     return errJson(r);
   }
 
-  /** The inode is gone: its (empty by now) address_space goes too. */
+  /** The inode is gone: its page cache is truncated (evict → truncate_inode_pages_final), then the address_space goes. */
   private evictMapping(ino: number): void {
+    runToEnd(this.pagecache.truncateRange(ino, 0, Number.MAX_SAFE_INTEGER, 'kernel'));
     const m = this.mappings.get(ino);
     if (m && m.nrpages === 0) this.mappings.delete(ino);
   }

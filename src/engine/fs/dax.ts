@@ -37,6 +37,7 @@ import {
   xas_get_mark,
   xas_find_marked,
   xas_find,
+  xas_next_marked,
   xas_reset,
   type XArray,
   type XaState,
@@ -878,6 +879,7 @@ export function* dax_writeback_mapping_range(env: DaxEnv, mapping: AddressSpace,
   const endIndex = rangeEnd === Infinity ? 2 ** 51 - 1 : Math.floor(rangeEnd / PAGE_SIZE);
   if (tr.on) tr.enter('dax_writeback_mapping_range', { ino: mapping.host, start, end: endIndex, sync: syncAll ? 'WB_SYNC_ALL' : 'WB_SYNC_NONE' }, `dax_writeback_mapping_range flushes file pages ${start}-${endIndex}.`);
   let ret = 0;
+  let doneIndex = start;
   body: {
     if (mapping.nrpages === 0 || !syncAll) {
       if (tr.on) tr.emit({ t: 'note' }, !syncAll ? 'Background writeback (WB_SYNC_NONE) leaves DAX pages alone: there is no page cache to clean.' : 'The mapping has no entries: nothing to write back.');
@@ -885,12 +887,10 @@ export function* dax_writeback_mapping_range(env: DaxEnv, mapping: AddressSpace,
     }
     if (tr.on) tr.emit({ t: 'tp', name: 'dax_writeback_range', fields: { dev: env.dev, ino: mapping.host, start_index: start, end_index: endIndex } }, 'tracepoint fs_dax:dax_writeback_range.');
     tag_pages_for_writeback(env, mapping, start, endIndex);
-    let next = start;
-    for (;;) {
-      const xas = XA_STATE(mapping.i_pages, next);
-      const e = xas_find_marked(xas, endIndex, PAGECACHE_TAG_TOWRITE);
-      if (!e) break;
-      const order = typeof e === 'number' ? dax_entry_order(e) : 0;
+    // One cursor for the whole walk, as xas_for_each_marked uses: where it stops is what
+    // dax_writeback_range_done reports as the start of the range.
+    const xas = XA_STATE(mapping.i_pages, start);
+    for (let e = xas_find_marked(xas, endIndex, PAGECACHE_TAG_TOWRITE); e; e = xas_next_marked(xas, endIndex, PAGECACHE_TAG_TOWRITE)) {
       if (typeof e !== 'number') {
         env.warn('dax_writeback_one', '!xa_is_value(entry)', 'A page-cache page was tagged in a DAX mapping.');
         ret = -5;
@@ -898,10 +898,9 @@ export function* dax_writeback_mapping_range(env: DaxEnv, mapping: AddressSpace,
       }
       ret = yield* dax_writeback_one(env, xas, mapping, e, who);
       if (ret < 0) break;
-      next = xas.xa_index - (xas.xa_index % (1 << order)) + (1 << order);
-      if (next > endIndex) break;
     }
-    if (tr.on) tr.emit({ t: 'tp', name: 'dax_writeback_range_done', fields: { dev: env.dev, ino: mapping.host, start_index: start, end_index: endIndex } }, 'tracepoint fs_dax:dax_writeback_range_done.');
+    doneIndex = xas.xa_index;
+    if (tr.on) tr.emit({ t: 'tp', name: 'dax_writeback_range_done', fields: { dev: env.dev, ino: mapping.host, start_index: doneIndex, end_index: endIndex } }, 'tracepoint fs_dax:dax_writeback_range_done.');
   }
   if (tr.on) tr.leave('dax_writeback_mapping_range', ret, 'dax_writeback_mapping_range is done.');
   return ret;
@@ -1044,7 +1043,8 @@ export { VM_FAULT_FALLBACK, VM_FAULT_NEEDDSYNC };
 export function* invalidate_inode_pages2_range(env: DaxEnv, mapping: AddressSpace, start: number, end: number, who: string): KGen<void> {
   const tr = env.tr;
   if (tr.on) tr.enter('invalidate_inode_pages2_range', { ino: mapping.host, start, end }, `invalidate_inode_pages2_range drops clean entries for file pages ${start}-${end} and then unmaps the range.`);
-  for (const idx of entriesIn(mapping, start, end)) yield* dax_invalidate_mapping_entry_sync(env, mapping, idx, who);
+  // find_get_entries reports the index where the search met each entry (not its first index).
+  for (const idx of entriesIn(mapping, start, end)) yield* dax_invalidate_mapping_entry_sync(env, mapping, Math.max(start, idx), who);
   env.mm.unmap_mapping_pages(mapping.host, start, end - start + 1, 'For DAX the page tables are invalidated after the entries: every user mapping of the written range is removed.');
   if (tr.on) tr.leave('invalidate_inode_pages2_range', 0, 'invalidate_inode_pages2_range is done.');
 }

@@ -1,6 +1,7 @@
 /**
  * Fault flags and fault results, with the kernel's values (include/linux/mm_types.h:
- * enum fault_flag and enum vm_fault_reason), so tracepoints print the same names.
+ * enum fault_flag and enum vm_fault_reason; the trace name tables are in include/linux/mm.h and
+ * per version in trace/tracepoints.ts), so tracepoints print the same names.
  *
  * Conventions in this file:
  *   FAULT_FLAG_* - why and how a fault is taken (vmf->flags)
@@ -41,7 +42,7 @@ export const VM_FAULT_DONE_COW = 0x001000;
 export const VM_FAULT_NEEDDSYNC = 0x002000;
 export const VM_FAULT_COMPLETED = 0x004000;
 
-export const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE;
+export const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE | VM_FAULT_FALLBACK;
 
 /** Names in the order the kernel's FAULT_FLAG_TRACE prints them. */
 export const FAULT_FLAG_NAMES: [number, string][] = [
