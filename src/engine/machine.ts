@@ -47,7 +47,6 @@ import {
   dax_writeback_mapping_range,
   type AddressSpace,
   type DaxEnv,
-  type IomapOps,
 } from './fs/dax';
 import { ModernOwnership, type DaxOwnershipPolicy } from './fs/dax-policy';
 import { Legacy61Ownership } from './fs/dax-policy-61';
@@ -148,6 +147,7 @@ export class Machine {
   // ---- environments ------------------------------------------------------------------------
 
   private makeDaxEnv(): DaxEnv {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the env's arrow functions read the machine's fields late
     const m = this;
     return {
       tr: this.tr,
@@ -204,6 +204,7 @@ export class Machine {
   }
 
   private makeFaultEnv(): FaultEnv {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- as in makeDaxEnv
     const m = this;
     return {
       tr: this.tr,

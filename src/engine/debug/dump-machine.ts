@@ -77,6 +77,7 @@ export function dumpMachine(m: Machine): Json {
     pins: [...m.pins.values()].map((p) => ({ label: p.label, proc: p.proc, pfns: p.pfns.map(hex) })),
     pending: m.pending.map((t) => ({ proc: t.who, op: t.what, state: t.state, on: t.sleep?.queue ?? null })),
     filesystem: m.fs.summary(),
+    memmap: m.phys.memmap() as unknown as Json,
     warnings: m.warnings.map((w) => `${w.fn}: ${w.cond}`),
   };
 }
