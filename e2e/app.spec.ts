@@ -12,7 +12,7 @@ test.describe('loading', () => {
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     const app = new AppDriver(page);
-    await page.goto('/');
+    await page.goto('/?scenario=xarray-tour');
     // Under `static` the coi-serviceworker reloads the page once; keep asking until it has.
     await expect(async () => expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true)).toPass({ timeout: 20_000 });
     await expect(page.getByTestId('position')).toHaveText(`step 0 / ${truth.steps} · op 0 / ${truth.boundaries.length - 1}`, { timeout: 20_000 });
@@ -27,7 +27,7 @@ test.describe('loading', () => {
 
 test.describe('stepping', () => {
   test('Shift+→ walks the operations; the panel shows the engine\'s xaDump at every boundary', async ({ page }) => {
-    const app = await new AppDriver(page).open();
+    const app = await new AppDriver(page).open('?scenario=xarray-tour');
     for (const b of truth.boundaries.slice(1)) {
       await app.press('Shift+ArrowRight');
       await app.expectCursor(b);
@@ -42,7 +42,7 @@ test.describe('stepping', () => {
   });
 
   test('→ and ← move one step; slots and marks follow the engine at every micro-step', async ({ page }) => {
-    const app = await new AppDriver(page).open();
+    const app = await new AppDriver(page).open('?scenario=xarray-tour');
     // Counters (count, nr_values) are compared at op boundaries above; inside an op the kernel
     // updates them after the slots, so compare slots and marks here.
     const shape = (v: ReturnType<typeof viewOfDump>) => ({ head: v.head, nodes: v.nodes.map(({ id, shift, offset, slots, marks }) => ({ id, shift, offset, slots, marks })) });
@@ -65,7 +65,7 @@ test.describe('stepping', () => {
   });
 
   test('Home, End, Space and the narration log', async ({ page }) => {
-    const app = await new AppDriver(page).open();
+    const app = await new AppDriver(page).open('?scenario=xarray-tour');
     await app.press('End');
     await app.expectCursor(truth.steps);
     await app.expectTree(viewOfDump(truth.dumps[truth.steps]));
@@ -99,7 +99,7 @@ test.describe('stepping', () => {
 
 test.describe('engine failure', () => {
   test('a worker crash is explained, and restart returns to the last good step with the scenario kept', async ({ page }) => {
-    const app = await new AppDriver(page).open('?debug=1');
+    const app = await new AppDriver(page).open('?scenario=xarray-tour&debug=1');
     const title = await page.getByTestId('scenario-title').textContent();
     const at = truth.boundaries[4];
     await page.getByTestId('scrubber').fill(String(at));

@@ -9,7 +9,7 @@ test.describe('themes and layout', () => {
     test.skip(info.project.name !== 'preview', 'screenshots once, from the production build');
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'reduce' });
-    const app = await new AppDriver(page).open();
+    const app = await new AppDriver(page).open('?scenario=xarray-tour');
     await expect(page.getByTestId('app')).toHaveAttribute('data-theme', 'light');
     await expect(page.getByTestId('app')).toHaveAttribute('data-motion', 'reduce');
     // A moment with a two-level tree, a multi-index entry and marks.
@@ -38,7 +38,7 @@ test.describe('themes and layout', () => {
   });
 
   test('panels collapse and resize', async ({ page }) => {
-    const app = await new AppDriver(page).open();
+    const app = await new AppDriver(page).open('?scenario=xarray-tour');
     const narration = page.locator('section[data-panel="narration"]');
     const xarray = page.locator('section[data-panel="xarray"]');
     const before = (await xarray.boundingBox())!.width;
@@ -74,7 +74,7 @@ test.describe('without cross-origin isolation', () => {
     // No service worker: coi-serviceworker cannot add the headers, so the page is not isolated.
     const context = await browser.newContext({ serviceWorkers: 'block', baseURL: info.project.use.baseURL });
     const page = await context.newPage();
-    const app = await new AppDriver(page).open();
+    const app = await new AppDriver(page).open('?scenario=xarray-tour');
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
     await expect(page.getByTestId('copy-mode-notice')).toContainText('not cross-origin isolated');
     await expect(page.getByTestId('engine-badge')).toHaveText('engine: worker, copied status');

@@ -1,16 +1,18 @@
 /**
- * Entry point: one visualizer on the page, running the built-in XArray tour in the engine worker.
- * `?debug=1` shows the debug tools (fault injection for the worker).
+ * Entry point: one visualizer on the page, running a built-in scenario in the engine worker.
+ * `?scenario=<name>` picks the scenario (src/scenarios/index.ts); `?debug=1` shows the debug tools
+ * (fault injection for the worker).
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { xarrayTour } from './app/demo';
+import { scenarioByName } from './scenarios';
 import { makeSimStore } from './store';
 import { startWorkerEngine } from './worker/client';
 
-const debug = new URLSearchParams(location.search).get('debug') === '1';
-const store = makeSimStore({ engine: startWorkerEngine, scenario: xarrayTour });
+const params = new URLSearchParams(location.search);
+const debug = params.get('debug') === '1';
+const store = makeSimStore({ engine: startWorkerEngine, scenario: scenarioByName(params.get('scenario')) });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

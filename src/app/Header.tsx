@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { useSim, useSimShallow, useSimStore } from '../store';
+import { SCENARIO_CHOICES, scenarioSummary } from '../scenarios';
+import { useSimShallow, useSimStore } from '../store';
 import type { Theme } from '../store';
 
 /**
@@ -29,7 +30,7 @@ function useRunProgress(running: boolean): string | null {
 
 /** Title, scenario name, what is modelled, the engine's state, and the theme toggle. */
 export function Header({ theme }: { theme: Theme }) {
-  const title = useSim((s) => s.scenario.title);
+  const { title, name, setScenario } = useSimShallow((s) => ({ title: s.scenario.title, name: s.scenario.name, setScenario: s.setScenario }));
   const { engineState, engineMode, setTheme } = useSimShallow((s) => ({
     engineState: s.engineState,
     engineMode: s.engineMode,
@@ -49,7 +50,30 @@ export function Header({ theme }: { theme: Theme }) {
   return (
     <header className="dv-header">
       <h1>DAX visualizer</h1>
-      <span className="dv-scenario-title" data-testid="scenario-title">
+      <label className="dv-chooser">
+        <span className="dv-sr-only">Scenario</span>
+        <select
+          value={name}
+          data-testid="scenario-chooser"
+          title={scenarioSummary(name)}
+          onChange={(e) => {
+            const spec = SCENARIO_CHOICES.find((c) => c.name === e.target.value);
+            if (!spec) return;
+            // Keep the choice in the address, so a reload or a shared link opens the same scenario.
+            const url = new URL(location.href);
+            url.searchParams.set('scenario', spec.name);
+            history.replaceState(null, '', url);
+            void setScenario(spec);
+          }}
+        >
+          {SCENARIO_CHOICES.map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.kind === 'xarray' ? 'XArray tour' : c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span className="dv-scenario-title" data-testid="scenario-title" title={title}>
         {title}
       </span>
       <div className="dv-badges">

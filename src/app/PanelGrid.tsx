@@ -1,14 +1,27 @@
 /**
- * The panel grid: visible panels side by side, each with a collapse button, separated by resize
- * handles (drag, or focus one and use the arrow keys). Sizes are grid fractions kept in the store.
+ * The panel grid: two rows of panels (PanelDef.row); in each row the visible panels sit side by side,
+ * each with a collapse button, separated by resize handles (drag, or focus one and use the arrow
+ * keys). Sizes are grid fractions kept in the store, relative to the other panels of the same row.
  */
 import { Fragment, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import { PANELS } from '../panels/registry';
+import type { PanelDef } from '../panels/types';
 import { useSimShallow, useSimStore, type PanelId } from '../store';
 
 const COLLAPSED_WIDTH = '34px';
 
 export function PanelGrid({ reducedMotion }: { reducedMotion: boolean }) {
+  const rows = [0, 1].map((r) => PANELS.filter((p) => (p.row ?? 0) === r)).filter((r) => r.length > 0);
+  return (
+    <div className="dv-grid-rows" data-testid="panel-grid">
+      {rows.map((defs, i) => (
+        <PanelRow key={i} defs={defs} reducedMotion={reducedMotion} row={i} />
+      ))}
+    </div>
+  );
+}
+
+function PanelRow({ defs, reducedMotion, row }: { defs: readonly PanelDef[]; reducedMotion: boolean; row: number }) {
   const store = useSimStore();
   const { panels, toggleCollapsed, setPanel } = useSimShallow((s) => ({
     panels: s.panels,
@@ -16,7 +29,7 @@ export function PanelGrid({ reducedMotion }: { reducedMotion: boolean }) {
     setPanel: s.setPanel,
   }));
   const gridRef = useRef<HTMLDivElement>(null);
-  const shown = PANELS.filter((p) => panels[p.id].visible);
+  const shown = defs.filter((p) => panels[p.id].visible);
 
   const columns = shown
     .map((p, i) => {
@@ -69,7 +82,7 @@ export function PanelGrid({ reducedMotion }: { reducedMotion: boolean }) {
   };
 
   return (
-    <div className="dv-grid" ref={gridRef} style={{ gridTemplateColumns: columns }} data-testid="panel-grid">
+    <div className="dv-grid" ref={gridRef} style={{ gridTemplateColumns: columns }} data-row={row} data-testid={`panel-row-${row}`}>
       {shown.map((p, i) => {
         const v = panels[p.id];
         const prev = shown[i - 1];

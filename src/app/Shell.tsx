@@ -33,6 +33,11 @@ export function Shell({ debug }: { debug: boolean }) {
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.defaultPrevented || ownsKeys(e.target)) return;
+    if (e.key === 'Escape') {
+      // Escape forgets the cross-panel selection (src/store/selection.ts).
+      store.getState().clearSelection();
+      return;
+    }
     const action = actionForKey(e);
     if (!action) return;
     // Space would also "click" a focused button; the shortcut wins.

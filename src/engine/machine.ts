@@ -45,6 +45,7 @@ import {
   dax_break_layout,
   dax_iomap_rw,
   dax_writeback_mapping_range,
+  truncateDaxEntries,
   type AddressSpace,
   type DaxEnv,
 } from './fs/dax';
@@ -404,7 +405,7 @@ export class Machine {
       case 'mmap':
         return this.sys_mmap(op);
       case 'munmap':
-        return this.sys_munmap(op);
+        return yield* this.sys_munmap(op);
       case 'mprotect':
         return this.sys_mprotect(op);
       case 'load':
@@ -433,7 +434,7 @@ export class Machine {
       case 'poison':
         return this.poison(op);
       case 'unlink':
-        return this.sys_unlink(op.file);
+        return yield* this.sys_unlink(op.file, who);
       case 'resume':
         return null;
     }
@@ -514,16 +515,23 @@ export class Machine {
     }
   }
 
-  private sys_munmap(op: Extract<Op, { op: 'munmap' }>): Json {
+  private *sys_munmap(op: Extract<Op, { op: 'munmap' }>): KGen<Json> {
     const a = this.resolveAddr(op.addr);
     if (isErr(a)) return errJson(a);
     if (a % PAGE_SIZE) return errJson(kerr('EINVAL', 'munmap needs a page-aligned address'));
     const mm = this.as.proc(op.proc);
     const end = a + Math.ceil(op.length / PAGE_SIZE) * PAGE_SIZE;
-    return this.tr.call('do_vmi_munmap', () => ({ proc: op.proc, addr: a, length: op.length }), () => `${op.proc} unmaps [${hex(a)}, ${hex(end)}).`, () => {
-      for (const v of [...mm.vmas]) this.unmapVmaRange(v, a, end);
+    const files = new Set<number>();
+    this.tr.call('do_vmi_munmap', () => ({ proc: op.proc, addr: a, length: op.length }), () => `${op.proc} unmaps [${hex(a)}, ${hex(end)}).`, () => {
+      for (const v of [...mm.vmas]) {
+        if (v.ino !== null && v.start < end && v.end > a) files.add(v.ino);
+        this.unmapVmaRange(v, a, end);
+      }
       return 0;
     });
+    // The last reference to an unlinked file went with its mapping: the inode is evicted.
+    for (const ino of files) if (this.fs.isGone(ino)) yield* this.evict(ino, op.proc);
+    return 0;
   }
 
   private sys_mprotect(op: Extract<Op, { op: 'mprotect' }>): Json {
@@ -642,8 +650,32 @@ export class Machine {
    */
   private *breakLayout(ino: number, who: string): KGen<void> {
     if (!this.fs.isDax(ino)) return;
-    if (this.tr.on) this.tr.emit({ t: 'note' }, `xfs_break_layouts(BREAK_UNMAP): XFS breaks the DAX layout of the whole of inode ${ino}, not just the range being changed.`);
+    if (this.tr.on)
+      this.tr.emit({ t: 'note' }, this.config.kernel === '6.1'
+        ? `xfs_break_layouts(BREAK_UNMAP) → xfs_break_dax_layouts: dax_layout_busy_page covers 0..LLONG_MAX, the whole of inode ${ino}; it waits for pins (refcount 1) but deletes no entries.`
+        : `xfs_break_layouts(BREAK_UNMAP): XFS breaks the DAX layout of the whole of inode ${ino}, not just the range being changed.`);
     yield* dax_break_layout(this.dax, this.mapping(ino), 0, Infinity, who);
+  }
+
+  /**
+   * 6.1's xfs_flush_unmap_range for a DAX file: write back the range (rounded out to whole
+   * pages), then truncate_pagecache_range: unmap it and delete its DAX entries.
+   * Kernel (v6.1): fs/xfs/xfs_bmap_util.c xfs_flush_unmap_range(), mm/truncate.c
+   * truncate_pagecache_range()
+   */
+  private *flushUnmapRange61(ino: number, offset: number, len: number, who: string): KGen<number> {
+    const tr = this.tr;
+    const start = Math.floor(offset / PAGE_SIZE) * PAGE_SIZE;
+    const end = Math.ceil((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1;
+    if (tr.on) tr.enter('xfs_flush_unmap_range', { ino, start, end }, `xfs_flush_unmap_range writes back, unmaps and truncates bytes ${start}..${end} of inode ${ino}'s page cache (its DAX entries).`);
+    const m = this.mapping(ino);
+    const err = yield* dax_writeback_mapping_range(this.dax, m, start, end, true, who);
+    if (!err) {
+      this.as.unmap_mapping_pages(ino, start / PAGE_SIZE, (end + 1 - start) / PAGE_SIZE, 'truncate_pagecache_range unmaps the range from every process.');
+      yield* truncateDaxEntries(this.dax, m, start / PAGE_SIZE, (end + 1) / PAGE_SIZE - 1, who);
+    }
+    if (tr.on) tr.leave('xfs_flush_unmap_range', err, err ? `The writeback failed (${err}).` : 'The range has no mappings and no DAX entries left.');
+    return err;
   }
 
   private *sys_truncate(file: string, size: number, who: string): KGen<Json> {
@@ -658,6 +690,8 @@ export class Machine {
       yield* this.breakLayout(ino, who);
       // truncate_setsize → truncate_pagecache: unmap, then drop the entries beyond EOF.
       this.as.unmap_mapping_pages(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER - newEndPage / PAGE_SIZE, 'truncate_pagecache unmaps everything beyond the new end of file.');
+      // 6.1: the layout break left the entries; truncate_inode_pages deletes those past EOF.
+      if (this.config.kernel === '6.1' && this.fs.isDax(ino)) yield* truncateDaxEntries(this.dax, this.mapping(ino), newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER, who);
       // The EOF folio keeps the bytes below the new size; the rest of it is zeroed.
       if (!this.fs.isDax(ino)) yield* this.pagecache.truncateRange(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER, who, { start: size, end: Number.MAX_SAFE_INTEGER });
     } else if (size > old && !this.fs.isDax(ino)) {
@@ -681,7 +715,14 @@ export class Machine {
     else {
       // xfs_file_fallocate breaks layouts for every mode (BREAK_UNMAP).
       yield* this.breakLayout(ino, who);
-      if (mode === 'punch') {
+      if (mode === 'punch' && this.config.kernel === '6.1' && this.fs.isDax(ino)) {
+        // xfs_free_file_space → xfs_flush_unmap_range: 6.1's break left the entries in place.
+        const err = yield* this.flushUnmapRange61(ino, offset, length, who);
+        if (err) {
+          if (tr.on) tr.leave(fn, err, `fallocate returns ${err}.`);
+          return err;
+        }
+      } else if (mode === 'punch') {
         const first = Math.ceil(offset / PAGE_SIZE);
         const last = Math.floor((offset + length) / PAGE_SIZE) - 1;
         if (last >= first) this.as.unmap_mapping_pages(ino, first, last - first + 1, 'truncate_pagecache_range unmaps the punched pages.');
@@ -708,9 +749,24 @@ export class Machine {
     const pre = this.fs.remapPrepCheck(src, op.srcOffset ?? 0, dst, op.dstOffset ?? 0, op.length ?? 0, whole);
     if (isErr(pre)) r = errJson(pre);
     else {
-      // xfs_reflink_remap_prep: both inodes' DAX layouts are broken (xfs_mmaplock_two_inodes_and_break_dax_layout).
-      yield* this.breakLayout(src, who);
-      if (dst !== src) yield* this.breakLayout(dst, who);
+      let dax61Err = 0;
+      if (this.config.kernel === '6.1' && this.fs.isDax(src) && this.fs.isDax(dst)) {
+        // 6.1 xfs_reflink_remap_prep: xfs_ilock2_io_mmap → xfs_iolock_two_inodes_and_break_layout
+        // breaks file leases only; generic_remap_file_range_prep writes both ranges back; then
+        // xfs_flush_unmap_range(dest) removes the destination's mappings and entries without
+        // waiting for pins.
+        if (tr.on) tr.emit({ t: 'note' }, '6.1: xfs_iolock_two_inodes_and_break_layout breaks lease layouts only (break_layout); no DAX layout is broken and no pin is waited for.');
+        if (pre.length > 0) {
+          dax61Err = yield* dax_writeback_mapping_range(this.dax, this.mapping(src), pre.srcOffset, pre.srcOffset + pre.length - 1, true, who);
+          if (!dax61Err) dax61Err = yield* dax_writeback_mapping_range(this.dax, this.mapping(dst), pre.dstOffset, pre.dstOffset + pre.length - 1, true, who);
+          const dsize = this.fs.size(dst);
+          if (!dax61Err) dax61Err = pre.dstOffset > dsize ? yield* this.flushUnmapRange61(dst, dsize, pre.length + (pre.dstOffset - dsize), who) : yield* this.flushUnmapRange61(dst, pre.dstOffset, pre.length, who);
+        }
+      } else {
+        // xfs_reflink_remap_prep: both inodes' DAX layouts are broken (xfs_mmaplock_two_inodes_and_break_dax_layout).
+        yield* this.breakLayout(src, who);
+        if (dst !== src) yield* this.breakLayout(dst, who);
+      }
       // Page-cache files: write both ranges back, then drop the destination's cached pages so
       // they are read again from the shared blocks (generic_remap_file_range_prep, xfs_reflink_remap_prep).
       let wb = 0;
@@ -722,6 +778,7 @@ export class Machine {
         this.as.unmap_mapping_pages(dst, first, last - first + 1, 'The clone replaces these pages of the destination: every mapping of them goes.', true);
         yield* this.pagecache.truncateRange(dst, first, last, who);
       }
+      if (dax61Err) wb = dax61Err;
       const e = wb ? kerr('EIO', `writing back the page cache before the clone failed (${wb})`) : this.fs.clone(src, pre.srcOffset, dst, pre.dstOffset, pre.length, whole);
       r = isErr(e) ? errJson(e) : pre.length;
     }
@@ -729,16 +786,31 @@ export class Machine {
     return r;
   }
 
-  private sys_unlink(file: string): Json {
+  private *sys_unlink(file: string, who: string): KGen<Json> {
     const ino = this.fs.lookup(file);
     if (isErr(ino)) return errJson(ino);
     const r = this.fs.unlink(file);
-    if (!isErr(r) && this.fs.isGone(ino)) this.evictMapping(ino);
+    if (!isErr(r) && this.fs.isGone(ino)) yield* this.evict(ino, who);
     return errJson(r);
+  }
+
+  /**
+   * The last reference to an unlinked inode is gone: evict it. Modern kernels first wait until
+   * no page of the file is pinned and delete its DAX entries (dax_break_layout_final); then the
+   * page cache goes (truncate_inode_pages_final) and the address_space with it.
+   */
+  private *evict(ino: number, who: string): KGen<void> {
+    if (this.config.kernel !== '6.1' && this.mappings.get(ino)?.nrpages && this.fs.isDaxMapping(ino, this.mappings.get(ino)!)) {
+      if (this.tr.on) this.tr.emit({ t: 'note' }, `Inode ${ino} is evicted: dax_break_layout_final waits (uninterruptibly) for any pinned page and deletes every DAX entry of the file.`);
+      yield* dax_break_layout(this.dax, this.mapping(ino), 0, Infinity, who);
+    }
+    this.evictMapping(ino);
   }
 
   /** The inode is gone: its page cache is truncated (evict → truncate_inode_pages_final), then the address_space goes. */
   private evictMapping(ino: number): void {
+    // 6.1 has no dax_break_layout_final: truncate_inode_pages_final deletes the DAX entries.
+    if (this.config.kernel === '6.1' && this.mappings.get(ino)?.nrpages) runToEnd(truncateDaxEntries(this.dax, this.mapping(ino), 0, Number.MAX_SAFE_INTEGER, 'kernel'));
     runToEnd(this.pagecache.truncateRange(ino, 0, Number.MAX_SAFE_INTEGER, 'kernel'));
     const m = this.mappings.get(ino);
     if (m && m.nrpages === 0) this.mappings.delete(ino);
@@ -909,6 +981,8 @@ export class Machine {
     for (const t of this.tasks) t.state = 'done';
     this.tasks = [];
     for (const mm of [...this.as.procs.values()]) for (const v of [...mm.vmas]) this.unmapVmaRange(v, v.start, v.end);
+    // The memmap lives in DRAM and is rebuilt at boot: the pins' references go with it.
+    for (const p of this.pins.values()) for (const pfn of p.pfns) this.unpinOne(pfn);
     this.pins.clear();
     this.pagecache.dropAll();
     for (const m of this.mappings.values()) this.dropAllEntries(m);
@@ -930,6 +1004,7 @@ export class Machine {
     }
     if (this.config.kernel !== 'modern') {
       // 6.1's layout break does not delete entries; truncate does, so do that here.
+      runToEnd(truncateDaxEntries(this.dax, m, 0, Number.MAX_SAFE_INTEGER, 'kernel'));
     }
   }
 

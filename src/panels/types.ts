@@ -11,4 +11,6 @@ export interface PanelDef {
   id: PanelId;
   title: string;
   Component: ComponentType<PanelProps>;
+  /** Which row of the panel grid the panel sits in (0, the default, is the top row). */
+  row?: 0 | 1;
 }

@@ -4,3 +4,4 @@ export { boundaries } from './playback';
 export { deriveMarkers } from './trace';
 export { stepCategory, CATEGORIES, CATEGORY_LABEL, type StepCategory } from './categories';
 export * from './types';
+export { sameTarget, targetKey } from './selection';

@@ -4,6 +4,11 @@ import type { PanelId, PanelView, PanelsSlice, SimState } from './types';
 export const DEFAULT_PANELS: Record<PanelId, PanelView> = {
   xarray: { visible: true, collapsed: false, size: 2 },
   narration: { visible: true, collapsed: false, size: 1 },
+  files: { visible: true, collapsed: false, size: 1 },
+  pagetables: { visible: true, collapsed: false, size: 1 },
+  callpath: { visible: true, collapsed: false, size: 1 },
+  device: { visible: true, collapsed: false, size: 1.6 },
+  structpage: { visible: true, collapsed: false, size: 1 },
 };
 
 /** Panel sizes are grid fractions, kept within these bounds so no panel vanishes by resizing. */

@@ -5,7 +5,7 @@ import { xarrayTour } from '../app/demo';
 import type { Step } from '../engine/trace/steps';
 import type { EngineFactory, EngineLink } from '../worker/client';
 import { Session } from '../worker/session';
-import { makeStatusBlock, readStatus, readStatusAfterDeath, StatusWriter } from '../worker/status-block';
+import { makeStatusBlock, readStatus, readStatusAfterDeath, readUnderSeqlock, StatusWriter } from '../worker/status-block';
 import { stepCategory } from './categories';
 import { boundaries } from './playback';
 import { deriveMarkers } from './trace';
@@ -33,6 +33,7 @@ function inProcessEngine(opts: { mode?: 'shared' | 'copy' } = {}) {
         return session.run(spec);
       },
       readStatus: () => readStatus(w.block),
+      readMemory: (read) => readUnderSeqlock(w.block, read),
       crash: (m) => kill(m),
       dispose() {
         dead = true;

@@ -100,6 +100,8 @@ export const createTraceSlice =
         steps: r.steps,
         opStarts: r.opStarts,
         xa: r.xa,
+        xas: r.xas,
+        machine: r.machine,
         keyframes: r.keyframes,
         markers: deriveMarkers(r.steps),
         cursor: Math.max(0, Math.min(r.steps.length, cursorAfter(r.steps.length))),
@@ -116,6 +118,8 @@ export const createTraceSlice =
       steps: [],
       opStarts: [],
       xa: '',
+      xas: [],
+      machine: null,
       keyframes: {},
       markers: [],
       status: null,
@@ -132,6 +136,10 @@ export const createTraceSlice =
       },
       crashEngine() {
         link?.crash('injected crash: the engine stopped in the middle of an update (debug command).');
+      },
+      readMemory<T>(read: () => T): T | null {
+        // After a failure the dead worker writes nothing any more: its buffers are stable.
+        return link ? link.readMemory(read) : read();
       },
       pollStatus() {
         const s = link?.readStatus() ?? null;

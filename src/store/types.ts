@@ -10,7 +10,7 @@
  *              or steps.length. Shift+arrows move between boundaries.
  */
 import type { Json, Step } from '../engine/trace/steps';
-import type { ScenarioSpec } from '../worker/protocol';
+import type { MachineTrace, ScenarioSpec } from '../worker/protocol';
 import type { StatusSnapshot } from '../worker/status-block';
 import type { StepCategory } from './categories';
 
@@ -69,8 +69,12 @@ export interface TraceSlice {
   generation: number;
   steps: Step[];
   opStarts: number[];
-  /** The XArray name the steps use. */
+  /** The XArray shown first (its name in the steps); '' when the trace has none. */
   xa: string;
+  /** Every XArray with keyframes (for a machine scenario: `i_pages:<ino>` of each file). */
+  xas: string[];
+  /** A machine scenario's keyframes and shared memory (see RunResult.machine); null otherwise. */
+  machine: MachineTrace | null;
   /** Dumps of each XArray at every op boundary (see RunResult.keyframes). */
   keyframes: { [xa: string]: Json[] };
   markers: Marker[];
@@ -84,15 +88,38 @@ export interface TraceSlice {
   crashEngine(): void;
   /** Read the status block now (called from an animation frame by the status badge). */
   pollStatus(): StatusSnapshot | null;
+  /**
+   * Read the machine's memory (machine.memory) with `read`, under the status block's seqlock when
+   * it is shared; null when the engine stayed mid-update.
+   */
+  readMemory<T>(read: () => T): T | null;
 }
+
+/** A kernel object the user can select or hover; see src/store/selection.ts. */
+export type SelTarget =
+  | { kind: 'pfn'; pfn: number }
+  | { kind: 'pte'; pid: number; level: 'pte' | 'pmd'; vaddr: number }
+  | { kind: 'block'; block: number }
+  | { kind: 'page'; ino: number; index: number }
+  | { kind: 'extent'; ino: number; off: number }
+  | { kind: 'file'; ino: number };
 
 export interface SelectionSlice {
   /** The xa_node the user clicked (by engine id), or null. */
   selectedNode: number | null;
   selectNode(id: number | null): void;
+  /** The object the user picked; every panel highlights it and what is related to it. */
+  selected: SelTarget | null;
+  /** The object under the pointer (or keyboard focus); highlighted while set. */
+  hovered: SelTarget | null;
+  /** Pick `t` (picking the selected object again clears the selection). */
+  select(t: SelTarget | null): void;
+  hover(t: SelTarget | null): void;
+  /** Escape: forget the selection, the hover and the selected xa_node. */
+  clearSelection(): void;
 }
 
-export type PanelId = 'xarray' | 'narration';
+export type PanelId = 'xarray' | 'narration' | 'files' | 'pagetables' | 'callpath' | 'device' | 'structpage';
 export interface PanelView {
   visible: boolean;
   collapsed: boolean;

@@ -10,7 +10,7 @@
  */
 import { wrap, proxy, releaseProxy, type Remote } from 'comlink';
 import type { EngineApi, RunResult, ScenarioSpec } from './protocol';
-import { makeStatusBlock, readStatus, readStatusAfterDeath, type StatusSnapshot } from './status-block';
+import { makeStatusBlock, readStatus, readStatusAfterDeath, readUnderSeqlock, type StatusSnapshot } from './status-block';
 
 export interface EngineFailure {
   /** 'died': an uncaught error or a load failure ended the worker; 'threw': a call raised an error. */
@@ -34,6 +34,12 @@ export interface EngineLink {
   run(spec: ScenarioSpec): Promise<RunResult>;
   /** A consistent status copy, or null while the engine is mid-update. */
   readStatus(): StatusSnapshot | null;
+  /**
+   * Runs `read` (which reads the machine's memory from a RunResult) under the status block's
+   * seqlock, so it never sees an operation half done; null if the engine stayed busy. In copy mode
+   * the buffers are private copies and `read` simply runs.
+   */
+  readMemory<T>(read: () => T): T | null;
   /** Fault injection: make the engine die mid-update. */
   crash(message: string): void;
   dispose(): void;
@@ -101,6 +107,9 @@ export const startWorkerEngine: EngineFactory = async (events) => {
     },
     readStatus() {
       return block ? readStatus(block) : lastCopy;
+    },
+    readMemory<T>(read: () => T): T | null {
+      return block ? readUnderSeqlock(block, read) : read();
     },
     crash(message) {
       void guard(api.crash(message)).catch(() => {});

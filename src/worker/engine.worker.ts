@@ -18,7 +18,8 @@ const api: EngineApi = {
     const block = makeStatusBlock(shared ?? new ArrayBuffer(STATUS_INTS * 4));
     // In copy mode every completed update is posted; comlink turns the call into a message.
     const writer = new StatusWriter(block, shared ? null : (s) => void onStatus?.(s));
-    session = new Session(writer);
+    // The machine's memory follows the status block: shared with the page, or copied once per run.
+    session = new Session(writer, { memory: shared ? 'shared' : 'copy' });
     return {
       status: shared,
       crossOriginIsolated: isolated,

@@ -10,6 +10,8 @@
  *                 block says which run is current, so the page never mixes two runs.
  */
 import type { Json, Step } from '../engine/trace/steps';
+import type { Scenario } from '../engine/ops';
+import type { PmemLayout } from '../engine/drivers/pmem';
 import type { StatusSnapshot } from './status-block';
 
 /** One XArray operation, in the format of the golden traces (/work/shared/xarray-golden/README.md). */
@@ -29,7 +31,52 @@ export interface XaScenarioSpec {
   ops: XaOpSpec[];
 }
 
-export type ScenarioSpec = XaScenarioSpec;
+/** A scenario for the whole simulated machine (src/engine/machine.ts), in the engine's JSON form. */
+export interface MachineScenarioSpec {
+  v: 1;
+  kind: 'machine';
+  /** short id, e.g. "write-fsync" */
+  name: string;
+  title: string;
+  scenario: Scenario;
+}
+
+export type ScenarioSpec = XaScenarioSpec | MachineScenarioSpec;
+
+/** DRAM contents' buffers (SparsePages.layout(), see docs/device.md §2). */
+export interface DramLayout {
+  top: ArrayBuffer | SharedArrayBuffer;
+  leaves: (ArrayBuffer | SharedArrayBuffer)[];
+  chunks: (ArrayBuffer | SharedArrayBuffer)[];
+}
+
+/**
+ * The machine's memory, handed to the page once per run. With cross-origin isolation the buffers are
+ * the engine's own SharedArrayBuffers (`shared`: read them under the status block's seqlock); without
+ * it they are copies taken when the run ended.
+ */
+export interface MemoryShare {
+  shared: boolean;
+  pmem: PmemLayout;
+  dram: DramLayout;
+  /** first pfn of the pmem range; device page p is pfn pmemStartPfn + p */
+  pmemStartPfn: number;
+  pmemPages: number;
+  dramPages: number;
+}
+
+/** What a machine run adds to its RunResult. */
+export interface MachineTrace {
+  /**
+   * The machine at every op boundary: dumpMachine(m, {bytes: false, iPages: false, freeSpace: true})
+   * (src/engine/debug/dump-machine.ts). keyframes[k] is the machine before op k.
+   */
+  keyframes: Json[];
+  /** Each op's outcome (status and result), as Machine.outcomes says after the run. */
+  outcomes: { status: string; result: Json }[];
+  memory: MemoryShare;
+  zeroPfn: number;
+}
 
 /** What one run returns. */
 export interface RunResult {
@@ -37,13 +84,17 @@ export interface RunResult {
   steps: Step[];
   /** opStarts[k] is the seq of the 'op' step that begins op k. */
   opStarts: number[];
-  /** The XArray's name in the steps (`xa` field of xa_* steps). */
+  /** The XArray shown first: its name in the steps (`xa` field of xa_* steps); '' when there is none. */
   xa: string;
+  /** Every XArray that has keyframes, in display order (`i_pages:<ino>` for a machine run). */
+  xas: string[];
   /**
    * Per XArray name: its dump (xaDump with ids) at every op boundary. keyframes[xa][k] is the array
    * before op k; keyframes[xa][opStarts.length] is the array after the last op.
    */
   keyframes: { [xa: string]: Json[] };
+  /** The machine's keyframes and memory; null for an XArray-only run. */
+  machine: MachineTrace | null;
 }
 
 /** What the worker says when the page connects. */

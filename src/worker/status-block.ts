@@ -154,3 +154,19 @@ export class StatusWriter {
     this.end(consistent);
   }
 }
+
+/**
+ * Runs `read` under the seqlock: only while seq is even, and again if seq changed during the read
+ * (up to `tries` times). For reading the engine's shared memory (device and DRAM bytes) from the
+ * page: a result is returned only if no operation ran while it was read. Null when the engine stayed
+ * busy for every try.
+ */
+export function readUnderSeqlock<T>(block: Int32Array, read: () => T, tries = 4): T | null {
+  for (let i = 0; i < tries; i++) {
+    const s1 = Atomics.load(block, StatusField.seq);
+    if (s1 & 1) continue;
+    const v = read();
+    if (Atomics.load(block, StatusField.seq) === s1) return v;
+  }
+  return null;
+}

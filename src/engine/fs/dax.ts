@@ -208,14 +208,15 @@ function dax_wake_entry(env: DaxEnv, mapping: AddressSpace, index: number, entry
  * Look up the entry for xas's range, sleeping while it is locked. Returns null, the entry
  * (unlocked), XA_RETRY_ENTRY when the entry found is smaller than `order` (a conflict), or a
  * non-value entry.
- * Kernel: fs/dax.c get_next_unlocked_entry()
+ * Kernel: fs/dax.c get_next_unlocked_entry() (v6.1: get_unlocked_entry())
  */
 export function* get_next_unlocked_entry(env: DaxEnv, xas: XaState, mapping: AddressSpace, order: number, who: string): KGen<unknown> {
   for (;;) {
     const entry = xas_find_conflict(xas);
     if (!entry) return entry;
     if (!xa_is_value(entry)) {
-      env.warn('get_next_unlocked_entry', '!xa_is_value(entry)', 'A DAX file\'s XArray holds something that is not a DAX entry.');
+      // v6.1 names this lookup get_unlocked_entry(); the behaviour is the same.
+      env.warn(env.version === '6.1' ? 'get_unlocked_entry' : 'get_next_unlocked_entry', '!xa_is_value(entry)', 'A DAX file\'s XArray holds something that is not a DAX entry.');
       return entry;
     }
     const e = entry as number;
@@ -359,18 +360,27 @@ export function dax_insert_entry(env: DaxEnv, xas: XaState, vmf: VmFault, iterFl
   const mapping = env.mapping(vmf.vma.ino!);
   const newEntry = dax_make_entry(pfn, flags);
   const write = (iterFlags & IOMAP_WRITE) !== 0;
-  const dirty = write && !dax_fault_is_synchronous(iterFlags, vmf.vma, iomap);
+  const v61 = env.version === '6.1';
+  // 6.1 (dax_insert_entry before "fsdax: introduce page->share for fsdax in reflink mode"):
+  // every non-synchronous fault dirties, read faults included.
+  const dirty = (write || v61) && !dax_fault_is_synchronous(iterFlags, vmf.vma, iomap);
   const shared = (iomap.flags & IOMAP_F_SHARED) !== 0;
+  // What takes the replace path: modern, any fault on a shared range; 6.1, only a copy-on-write
+  // fault (dax_fault_is_cow: a write to a shared range).
+  const replace = v61 ? write && shared : shared;
   if (tr.on)
-    tr.enter('dax_insert_entry', { index: xas.xa_index, old: describeDaxEntry(entry), new: describeDaxEntry(newEntry), write, shared },
-      `dax_insert_entry records ${describeDaxEntry(newEntry)} for index ${xas.xa_index}${shared ? ' (the block is shared with another file)' : ''}.`);
+    tr.enter('dax_insert_entry', v61 ? { index: xas.xa_index, old: describeDaxEntry(entry), new: describeDaxEntry(newEntry), write, cow: replace } : { index: xas.xa_index, old: describeDaxEntry(entry), new: describeDaxEntry(newEntry), write, shared },
+      `dax_insert_entry records ${describeDaxEntry(newEntry)} for index ${xas.xa_index}${v61 ? (replace ? ' (copy-on-write of a shared block)' : shared ? ' (the block is shared, but a read is not copy-on-write in 6.1)' : '') : shared ? ' (the block is shared with another file)' : ''}.`);
 
   if (dirty) env.mark_inode_dirty_pages(mapping.host);
+  if (v61 && dirty && !write && tr.on) tr.emit({ t: 'note' }, '6.1: dirty is "not a synchronous fault", so this read fault marks the inode dirty and will tag the entry DIRTY too.');
 
-  if (shared || (dax_is_zero_entry(entry) && !(flags & DAX_ZERO_PAGE))) {
+  if (replace || (dax_is_zero_entry(entry) && !(flags & DAX_ZERO_PAGE))) {
     const index = xas.xa_index;
-    const why = shared
-      ? 'The page is shared (reflink): every mapping of this index in this file is removed so it can be re-established on the right block.'
+    const why = replace
+      ? v61
+        ? 'Copy-on-write of a shared block: every mapping of this index in this file is removed so it can be re-established on the new block.'
+        : 'The page is shared (reflink): every mapping of this index in this file is removed so it can be re-established on the right block.'
       : 'A zero page is being replaced by real storage: every process mapping the zero page here loses that mapping.';
     if (dax_is_pmd_entry(entry)) env.mm.unmap_mapping_pages(mapping.host, index - (index % PG_PMD_NR), PG_PMD_NR, why);
     else env.mm.unmap_mapping_pages(mapping.host, index, 1, why);
@@ -378,11 +388,11 @@ export function dax_insert_entry(env: DaxEnv, xas: XaState, vmf: VmFault, iterFl
 
   xasReset(xas);
   let result = entry;
-  if (shared || dax_is_zero_entry(entry) || dax_is_empty_entry(entry)) {
+  if (replace || dax_is_zero_entry(entry) || dax_is_empty_entry(entry)) {
     env.policy.dax_disassociate_entry(entryView(env, entry), mapping.host, false);
     const size = flags & DAX_PMD ? PMD_SIZE : PAGE_SIZE;
     const start = vmf.address - (vmf.address % size);
-    env.policy.dax_associate_entry(entryView(env, newEntry), mapping.host, linear_page_index(vmf.vma, start), shared);
+    env.policy.dax_associate_entry(entryView(env, newEntry), mapping.host, linear_page_index(vmf.vma, start), replace);
     const old = dax_lock_entry(xas, newEntry);
     if (old !== daxLock(entry)) env.warn('dax_insert_entry', 'old != locked(entry)', 'The XArray held something other than the entry this fault locked.');
     result = newEntry;
@@ -392,6 +402,7 @@ export function dax_insert_entry(env: DaxEnv, xas: XaState, vmf: VmFault, iterFl
   }
 
   if (dirty) xas_set_mark(xas, PAGECACHE_TAG_DIRTY);
+  // Modern: write && shared; 6.1: cow, which is the same condition.
   if (write && shared) xas_set_mark(xas, PAGECACHE_TAG_TOWRITE);
   if (tr.on) tr.leave('dax_insert_entry', describeDaxEntry(result), `dax_insert_entry leaves ${describeDaxEntry(result)}${dirty ? ', tagged DIRTY' : ''}${write && shared ? ' and TOWRITE' : ''}.`);
   return result;
@@ -414,7 +425,10 @@ export function vmf_insert_page_mkwrite(env: DaxEnv, vmf: VmFault, pfn: number, 
     if (cur) {
       if (!write) return VM_FAULT_NOPAGE;
       if (cur.pfn !== pfn) {
-        env.warn(fn, 'pte_pfn(entry) != pfn', 'A present PTE points at a different page than the one being made writable.');
+        if (env.version === 'modern') env.warn(fn, 'pte_pfn(entry) != pfn', 'A present PTE points at a different page than the one being made writable.');
+        // 6.1 insert_pfn: leave the PTE alone, warning once unless it maps the zero page.
+        else if (cur.pfn !== env.zeroPfn()) env.warn('insert_pfn', '!is_zero_pfn(pte_pfn(*pte))', 'A present PTE points at a different page than the one being made writable; it is left alone.');
+        else if (env.tr.on) env.tr.emit({ t: 'note' }, 'insert_pfn: the present PTE maps the zero page, not this pfn: it is left alone and the access faults again.');
         return VM_FAULT_NOPAGE;
       }
       mm.set_pte(vmf.mm, addr, { ...cur, write: true, dirty: true }, 'The PTE already maps this page; it is made writable and dirty.');
@@ -530,7 +544,10 @@ function dax_fault_iter(env: DaxEnv, vmf: VmFault, iterFlags: number, pair: Ioma
     if (isErr(da)) return pmd ? VM_FAULT_FALLBACK : da.errno === 'EHWPOISON' ? VM_FAULT_HWPOISON : VM_FAULT_SIGBUS;
     const pfn = da.pfn;
     entryRef.e = dax_insert_entry(env, xas, vmf, iterFlags, iomap, entryRef.e, pfn, pmd ? DAX_PMD : 0);
-    if (write && iomap.flags & IOMAP_F_SHARED) dax_iomap_copy_around(env, pos, size, size, srcmap, devOff);
+    if (env.version === '6.1') {
+      // 6.1: copy whenever the write has a real source elsewhere, whatever its type.
+      if (write && srcmap.type !== 'HOLE' && srcmap.addr !== iomap.addr) dax_iomap_cow_copy(env, pos, size, size, srcmap, devOff);
+    } else if (write && iomap.flags & IOMAP_F_SHARED) dax_iomap_copy_around(env, pos, size, size, srcmap, devOff);
     if (dax_fault_is_synchronous(iterFlags, vmf.vma, iomap)) {
       entryRef.pfn = pfn;
       if (env.tr.on) env.tr.emit({ t: 'note' }, 'MAP_SYNC: the block\'s metadata is not yet durable, so no page-table entry is installed; the filesystem must fsync first (VM_FAULT_NEEDDSYNC).');
@@ -576,6 +593,35 @@ export function dax_iomap_copy_around(env: DaxEnv, pos: number, length: number, 
       env.devCopy(src, dstStart, size);
     }
     return null;
+  });
+}
+
+/**
+ * 6.1's copy-on-write copy: from the source extent into the new block, before the new data is
+ * written. A fault copies the whole page or PMD; write(2) copies only what the write does not
+ * cover: the head of the first page (before pos) and the tail of the last (after pos + length).
+ * The source is read from the device whatever its type (an unwritten source is not zeroed).
+ * @param pos        file offset the write starts at
+ * @param length     bytes the write covers
+ * @param alignSize  PAGE_SIZE (write(2), 4 KiB faults) or PMD_SIZE (2 MiB faults)
+ * @param srcmap     the old extent
+ * @param dstDevOff  device offset of the destination's first aligned block
+ * Kernel (v6.1): fs/dax.c dax_iomap_cow_copy()
+ */
+export function dax_iomap_cow_copy(env: DaxEnv, pos: number, length: number, alignSize: number, srcmap: Iomap, dstDevOff: number): void {
+  env.tr.call('dax_iomap_cow_copy', () => ({ pos, length, src: iomapDescribe(srcmap) }), () => 'dax_iomap_cow_copy copies the old block\'s data into the new copy-on-write block around what is about to be written.', () => {
+    const headOff = pos % alignSize;
+    const end = pos + length;
+    const pgEnd = Math.ceil(end / alignSize) * alignSize;
+    const src = srcmap.addr + (pos - headOff - srcmap.offset);
+    const dst = dstDevOff - (dstDevOff % alignSize);
+    if (headOff === 0 && end === pgEnd) {
+      env.devCopy(src, dst, length);
+      return 'all';
+    }
+    if (headOff) env.devCopy(src, dst, headOff);
+    if (end < pgEnd) env.devCopy(src + headOff + length, dst + headOff + length, pgEnd - end);
+    return 'edges';
   });
 }
 
@@ -858,7 +904,10 @@ function* dax_writeback_one(env: DaxEnv, xas: XaState, mapping: AddressSpace, en
     }
     return null;
   });
-  env.dax_flush(env.pfnToDevOff(pfn), count * PAGE_SIZE);
+  if (dax_is_zero_entry(entry)) {
+    // Only 6.1 tags zero entries DIRTY; dax_flush then writes back the zero page's own lines.
+    if (tr.on) tr.emit({ t: 'note' }, `dax_flush of the ${count > 1 ? 'huge ' : ''}zero page (${count * PAGE_SIZE} bytes of DRAM): nothing of the file is written, the zero entry only loses its marks.`);
+  } else env.dax_flush(env.pfnToDevOff(pfn), count * PAGE_SIZE);
   xasReset(xas);
   xas_store(xas, entry);
   xas_clear_mark(xas, PAGECACHE_TAG_DIRTY);
@@ -935,6 +984,12 @@ export function* dax_layout_busy_page_range(env: DaxEnv, mapping: AddressSpace, 
   const startIdx = Math.floor(start / PAGE_SIZE);
   const endIdx = end === Infinity ? Number.MAX_SAFE_INTEGER : Math.floor(end / PAGE_SIZE);
   if (tr.on) tr.enter('dax_layout_busy_page_range', { ino: mapping.host, start: startIdx, end: endIdx === Number.MAX_SAFE_INTEGER ? 'EOF' : endIdx }, 'dax_layout_busy_page_range unmaps the range from every process and looks for a page still in use.');
+  if (env.version === '6.1' && env.mm.i_mmap(mapping.host).length === 0) {
+    // 6.1: !mapping_mapped(mapping) returns at once; a pin taken by a process that has since
+    // unmapped the file is not looked for.
+    if (tr.on) tr.leave('dax_layout_busy_page_range', null, '6.1: no VMA maps the file (mapping_mapped is false), so nothing is unmapped or scanned and no page is reported busy, pinned or not.');
+    return null;
+  }
   env.mm.unmap_mapping_pages(mapping.host, startIdx, Math.min(endIdx - startIdx + 1, Number.MAX_SAFE_INTEGER - startIdx), 'Before the layout changes, every user mapping of the range is removed.');
   let busy: number | null = null;
   for (const idx of entriesIn(mapping, startIdx, endIdx)) {
@@ -1014,17 +1069,44 @@ export function* dax_delete_mapping_range(env: DaxEnv, mapping: AddressSpace, st
  */
 export function* dax_break_layout(env: DaxEnv, mapping: AddressSpace, start: number, end: number, who: string): KGen<number> {
   const tr = env.tr;
-  if (tr.on) tr.enter('dax_break_layout', { ino: mapping.host, start, end: end === Infinity ? 'EOF' : end }, 'dax_break_layout makes sure nobody can still reach the blocks that are about to change.');
+  const v61 = env.version === '6.1';
+  const fn = v61 ? 'xfs_break_dax_layouts' : 'dax_break_layout';
+  if (tr.on)
+    tr.enter(fn, { ino: mapping.host, start, end: end === Infinity ? 'EOF' : end }, v61
+      ? 'xfs_break_dax_layouts asks dax_layout_busy_page for a pinned page of the file and waits until none is left; it deletes no entries.'
+      : 'dax_break_layout makes sure nobody can still reach the blocks that are about to change.');
   for (;;) {
     const busy = yield* dax_layout_busy_page_range(env, mapping, start, end, who);
     if (busy === null) break;
-    // wait_page_idle: sleep until the page's refcount says nobody holds it (MMAPLOCK dropped).
-    if (tr.on) tr.emit({ t: 'note' }, `The filesystem drops its MMAPLOCK and ${who} sleeps until pfn ${hex(busy)} is idle (refcount ${env.policy.idleRefcount}).`);
+    // wait_page_idle (6.1: ___wait_var_event on _refcount == 1): sleep with the MMAPLOCK dropped.
+    if (tr.on)
+      tr.emit({ t: 'note' }, v61
+        ? `xfs_wait_dax_page: XFS drops XFS_MMAPLOCK_EXCL and ${who} sleeps until pfn ${hex(busy)}'s _refcount is back to 1; then xfs_break_layouts retries from the start.`
+        : `The filesystem drops its MMAPLOCK and ${who} sleeps until pfn ${hex(busy)} is idle (refcount ${env.policy.idleRefcount}).`);
     yield { queue: `page:${hex(busy)}`, kind: 'wait', why: `${who} waits in ${env.version === 'modern' ? 'dax_break_layout' : 'xfs_break_dax_layouts'}: pfn ${hex(busy)} is pinned (a DMA or O_DIRECT reference), so its blocks cannot be freed yet.` };
   }
   if (env.version === 'modern') yield* dax_delete_mapping_range(env, mapping, start, end, who);
-  if (tr.on) tr.leave('dax_break_layout', 0, 'The layout can change now.');
+  else if (tr.on) tr.emit({ t: 'note' }, 'No page is busy: xfs_break_layouts goes on to xfs_break_leased_layouts (pNFS leases). The DAX entries stay until the page cache is truncated.');
+  if (tr.on) tr.leave(fn, 0, 'The layout can change now.');
   return 0;
+}
+
+/**
+ * Remove the DAX entries of file pages [startIdx, endIdx] the way 6.1's page-cache truncation
+ * does for a DAX mapping: each value entry found is deleted with dax_delete_mapping_entry
+ * (disassociated with `trunc`, which warns for a page still pinned). Simulator-level wrapper.
+ * Kernel (v6.1): mm/truncate.c truncate_inode_pages_range(), truncate_folio_batch_exceptionals()
+ */
+export function* truncateDaxEntries(env: DaxEnv, mapping: AddressSpace, startIdx: number, endIdx: number, who: string): KGen<void> {
+  const tr = env.tr;
+  if (tr.on) tr.enter('truncate_inode_pages_range', { ino: mapping.host, start: startIdx, end: endIdx >= Number.MAX_SAFE_INTEGER ? 'EOF' : endIdx }, `truncate_inode_pages_range removes the DAX entries of file pages ${startIdx}..${endIdx >= Number.MAX_SAFE_INTEGER ? 'EOF' : endIdx} with dax_delete_mapping_entry.`);
+  let n = 0;
+  if (endIdx >= startIdx) {
+    for (const idx of entriesIn(mapping, startIdx, endIdx)) {
+      if (yield* dax_delete_mapping_entry(env, mapping, Math.max(startIdx, idx), who)) n++;
+    }
+  }
+  if (tr.on) tr.leave('truncate_inode_pages_range', n, `${n} DAX entr${n === 1 ? 'y' : 'ies'} removed.`);
 }
 
 export { pteOf, dax_unlock_entry, dax_lock_entry, entryView, isFault };
@@ -1131,11 +1213,20 @@ export function* dax_iomap_rw(
       }
       const first = Math.floor(cur / PAGE_SIZE);
       const last = Math.floor((cur + length - 1) / PAGE_SIZE);
-      if (iomap.flags & IOMAP_F_NEW || cow) {
+      if (env.version === '6.1') {
+        // 6.1 invalidates only newly allocated blocks; a CoW write leaves the range's entries
+        // and PTEs on the old shared block (fixed in 6.2 by "fsdax: invalidate pages when CoW").
+        if (iomap.flags & IOMAP_F_NEW) yield* invalidate_inode_pages2_range(env, mapping, first, last, who);
+        else if (cow && tr.on) tr.emit({ t: 'note' }, '6.1: a copy-on-write write(2) is not IOMAP_F_NEW, so nothing is invalidated: entries and PTEs of this range keep pointing at the old shared block.');
+        if (srcmap.type !== 'HOLE' && srcmap.addr !== iomap.addr) {
+          const dst = iomap.addr + (cur - (cur % PAGE_SIZE) - iomap.offset);
+          dax_iomap_cow_copy(env, cur, length, PAGE_SIZE, srcmap, dst);
+        }
+      } else if (iomap.flags & IOMAP_F_NEW || cow) {
         if (cow) __dax_clear_dirty_range(env, mapping, first, last);
         yield* invalidate_inode_pages2_range(env, mapping, first, last, who);
       }
-      if (cow) {
+      if (cow && env.version !== '6.1') {
         // Copy the edges of the first and last block from the old shared extent.
         for (let p = first; p <= last; p++) {
           const pStart = Math.max(cur, p * PAGE_SIZE);

@@ -19,6 +19,7 @@ import { PAGE_SIZE, PMD_ORDER, PMD_SIZE } from '../constants';
 import { hex, type PteRef } from '../trace/steps';
 import type { KGen } from '../kernel/sched';
 import {
+  FAULT_FLAG_MKWRITE,
   FAULT_FLAG_WRITE,
   VM_FAULT_DONE_COW,
   VM_FAULT_ERROR,
@@ -29,6 +30,7 @@ import {
   VM_FAULT_OOM,
   VM_FAULT_SIGBUS,
   VM_FAULT_SIGSEGV,
+  VM_FAULT_WRITE,
   printFlags,
   userFaultFlags,
 } from './fault-flags';
@@ -214,12 +216,17 @@ function* do_wp_page(env: FaultEnv, ops: VmOps | null, vmf: VmFault, pte: PteRef
   if (tr.on) tr.enter('do_wp_page', { address: vmf.address, pfn: pte.pfn }, `do_wp_page: ${vmf.who} writes to a read-only PTE (pfn ${hex(pte.pfn)}).`);
   let ret = 0;
   if (vmf.vma.flags & VM_SHARED && ops && !pte.anon) {
-    vmf.flags |= 0; // FAULT_FLAG_WRITE is already set
     if (pte.special && ops.pfn_mkwrite) {
-      if (tr.on) tr.emit({ t: 'note' }, 'wp_pfn_shared: the PTE is special (no struct page reference), so the file system\'s ->pfn_mkwrite decides.');
+      if (tr.on) tr.emit({ t: 'note' }, env.version === '6.1'
+        ? 'wp_pfn_shared: every 6.1 DAX PTE is special (devmap, no struct page reference), so FAULT_FLAG_MKWRITE is set and the file system\'s ->pfn_mkwrite decides.'
+        : 'wp_pfn_shared: the PTE is special (no struct page reference), so the file system\'s ->pfn_mkwrite decides.');
+      // wp_pfn_shared sets FAULT_FLAG_MKWRITE before calling ->pfn_mkwrite.
+      vmf.flags |= FAULT_FLAG_MKWRITE;
       ret = yield* ops.pfn_mkwrite(vmf);
     } else if (ops.page_mkwrite) {
       if (tr.on) tr.emit({ t: 'note' }, 'wp_page_shared: the file system\'s ->page_mkwrite is told the page is about to be written.');
+      // do_page_mkwrite: vmf->flags = FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE.
+      vmf.flags = FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE;
       ret = yield* ops.page_mkwrite(vmf);
     }
   } else {
@@ -229,12 +236,16 @@ function* do_wp_page(env: FaultEnv, ops: VmOps | null, vmf: VmFault, pte: PteRef
   return ret;
 }
 
-/** Kernel: mm/memory.c wp_page_copy(): a private copy of the page for this process. */
+/**
+ * Kernel: mm/memory.c wp_page_copy(): a private copy of the page for this process. In 6.1 both
+ * the reuse and the copy return VM_FAULT_WRITE (removed in 6.2 by "mm: remove VM_FAULT_WRITE").
+ */
 function wp_page_copy(env: FaultEnv, vmf: VmFault, pte: PteRef): number {
+  const done = env.version === '6.1' ? VM_FAULT_WRITE : 0;
   if (pte.anon && !pte.special) {
     // An anonymous page we own alone: reuse it (wp_page_reuse).
     env.as.set_pte(vmf.mm, vmf.address, { ...pte, write: true, dirty: true }, 'wp_page_reuse: this process is the only user of its private page, so it is made writable in place.');
-    return 0;
+    return done;
   }
   const cow = env.allocAnonPage('wp_page_copy: a private copy');
   if (isErr(cow)) return VM_FAULT_OOM;
@@ -244,7 +255,7 @@ function wp_page_copy(env: FaultEnv, vmf: VmFault, pte: PteRef): number {
   env.mapPage(cow, 'pte', true);
   env.as.set_pte(vmf.mm, addr, { pfn: cow, present: true, write: true, dirty: true, huge: false, special: false, anon: true },
     `wp_page_copy: the page is copied into DRAM pfn ${hex(cow)}; from now on this process writes its own copy.`);
-  return 0;
+  return done;
 }
 
 /** Result of translating an address for an access. */

@@ -7,9 +7,13 @@ import type { Step } from '../../engine/trace/steps';
 import { useSim, useSimShallow } from '../../store';
 import type { PanelProps } from '../types';
 import { createXaController, type XaController, type XaFocus } from './controller';
+import { daxDecoder } from './dax-decode';
 import { plainDecoder, type EntryDecoder } from './decode';
 import { layoutXArray } from './layout';
 import { XaTimeline } from './replay';
+import { useHighlight, useWorld } from '../highlight/hooks';
+import { litSlots, slotTarget } from '../highlight/xa';
+import '../highlight/highlight.css';
 
 const MARGIN = 12;
 
@@ -23,21 +27,43 @@ function focusOf(step: Step | undefined, xa: string): XaFocus | null {
 }
 
 export interface XArrayPanelProps extends PanelProps {
-  /** How entries are labelled; the plain decoder shows value entries as v<N>. */
+  /**
+   * How entries are labelled. Default: the DAX decoder for a file's i_pages (pfn and flags), the
+   * plain decoder (v<N>) for any other array.
+   */
   decoder?: EntryDecoder;
 }
 
-export function XArrayPanel({ reducedMotion, decoder = plainDecoder }: XArrayPanelProps) {
-  const { steps, opStarts, keyframes, xa, selectedNode, selectNode } = useSimShallow((s) => ({
+/** "i_pages of f (ino 131)" for `i_pages:131`, from the machine keyframe's file list. */
+function arrayLabel(xa: string, files: Map<number, string>): string {
+  const m = /^i_pages:(\d+)$/.exec(xa);
+  if (!m) return xa;
+  const name = files.get(Number(m[1]));
+  return name ? `i_pages of ${name} (ino ${m[1]})` : `i_pages of ino ${m[1]}`;
+}
+
+export function XArrayPanel({ reducedMotion, decoder: decoderProp }: XArrayPanelProps) {
+  const { steps, opStarts, keyframes, defaultXa, xas, machine, selectedNode, selectNode } = useSimShallow((s) => ({
     steps: s.steps,
     opStarts: s.opStarts,
     keyframes: s.keyframes,
-    xa: s.xa,
+    defaultXa: s.xa,
+    xas: s.xas,
+    machine: s.machine,
     selectedNode: s.selectedNode,
     selectNode: s.selectNode,
   }));
   const cursor = useSim((s) => s.cursor);
   const [fit, setFit] = useState(true);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const xa = chosen !== null && xas.includes(chosen) ? chosen : defaultXa;
+  const decoder = decoderProp ?? (xa.startsWith('i_pages:') ? daxDecoder : plainDecoder);
+  const fileNames = useMemo(() => {
+    const out = new Map<number, string>();
+    const last = machine?.keyframes.at(-1) as { files?: { ino: number; name: string }[] } | undefined;
+    for (const f of last?.files ?? []) out.set(f.ino, f.name);
+    return out;
+  }, [machine]);
 
   const timeline = useMemo(() => {
     const kf = keyframes[xa];
@@ -45,6 +71,11 @@ export function XArrayPanel({ reducedMotion, decoder = plainDecoder }: XArrayPan
   }, [steps, opStarts, keyframes, xa]);
   const tree = useMemo(() => (timeline ? timeline.treeAt(cursor) : null), [timeline, cursor]);
   const layout = useMemo(() => layoutXArray(tree, decoder, xa || 'xa'), [tree, decoder, xa]);
+  // Cross-panel highlight: the slots that hold the selected page (src/panels/highlight).
+  const world = useWorld();
+  const hl = useHighlight(world);
+  const lit = useMemo(() => litSlots(tree, xa, hl), [tree, xa, hl]);
+  const select = useSim((s) => s.select);
   const focus = focusOf(cursor > 0 ? steps[cursor - 1] : undefined, xa);
   const selectedKey = selectedNode !== null ? `n${selectedNode}` : null;
 
@@ -59,7 +90,7 @@ export function XArrayPanel({ reducedMotion, decoder = plainDecoder }: XArrayPan
     };
   }, [selectNode]);
   useEffect(() => {
-    ctl.current?.update(layout, { animate: !reducedMotion, selectedKey, focus });
+    ctl.current?.update(layout, { animate: !reducedMotion, selectedKey, focus, lit });
   });
 
   const w = layout.width + 2 * MARGIN;
@@ -67,11 +98,21 @@ export function XArrayPanel({ reducedMotion, decoder = plainDecoder }: XArrayPan
   return (
     <div className="dv-xa">
       <div className="dv-xa-bar">
+        {xas.length > 1 && (
+          <select value={xa} onChange={(e) => setChosen(e.target.value)} data-testid="xa-picker" aria-label="Which XArray to show">
+            {xas.map((x) => (
+              <option key={x} value={x}>
+                {arrayLabel(x, fileNames)}
+              </option>
+            ))}
+          </select>
+        )}
+        {xas.length === 1 && xa.startsWith('i_pages:') && <span className="dv-xa-name">{arrayLabel(xa, fileNames)}</span>}
         <span className="dv-key">
           <svg width="12" height="12" aria-hidden="true">
             <rect width="11" height="11" x="0.5" y="0.5" fill="var(--xa-value)" />
           </svg>
-          value entry
+          {decoder === daxDecoder ? 'DAX entry (pfn + flags)' : 'value entry'}
         </span>
         <span className="dv-key">
           <svg width="12" height="12" aria-hidden="true">
@@ -97,7 +138,17 @@ export function XArrayPanel({ reducedMotion, decoder = plainDecoder }: XArrayPan
           {fit ? 'Actual size' : 'Fit to panel'}
         </button>
       </div>
-      <div className="dv-xa-canvas" onClick={() => selectNode(null)}>
+      <div
+        className="dv-xa-canvas"
+        onClick={() => selectNode(null)}
+        onClickCapture={(e) => {
+          // A click on a slot of a file's i_pages also picks that file page in every panel.
+          const cell = (e.target as Element).closest?.('rect.xa-cell');
+          const box = cell?.closest('[data-node-id]');
+          const t = cell && box ? slotTarget(tree, xa, Number(box.getAttribute('data-node-id')), Number(cell.getAttribute('data-slot'))) : null;
+          if (t) select(t);
+        }}
+      >
         <svg
           viewBox={`${-MARGIN} ${-MARGIN} ${w} ${h}`}
           style={fit ? { width: '100%', maxWidth: w, height: 'auto' } : { width: w, height: h }}

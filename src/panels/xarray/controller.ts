@@ -26,6 +26,8 @@ export interface XaUpdateOptions {
   animate: boolean;
   selectedKey: string | null;
   focus: XaFocus | null;
+  /** slots lit by the cross-panel highlight: "nodeId:slot", or "head" (src/panels/highlight/xa.ts) */
+  lit?: ReadonlySet<string>;
 }
 
 export interface XaController {
@@ -50,7 +52,7 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
   let prev = new Map<string, { x: number; y: number }>();
   let prevParent = new Map<string, string | null>();
 
-  function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null) {
+  function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null, lit?: ReadonlySet<string>) {
     g.each(function (n) {
       const box = select(this);
       box.attr('data-node-id', n.id ?? '').attr('data-shift', n.shift).attr('data-offset', n.offset).attr('data-count', n.count).attr('data-nr-values', n.nrValues);
@@ -76,6 +78,7 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
         .attr('data-slot', (c) => c.slot)
         .attr('data-kind', (c) => c.kind)
         .attr('data-changed', (c) => (focusHere && focus.offset === c.slot ? 'true' : null))
+        .attr('data-lit', (c) => (lit?.has(`${n.id ?? ''}:${c.slot}`) ? 'true' : null))
         .select('title')
         .text((c) => c.title);
 
@@ -140,7 +143,8 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
         .select('rect')
         .attr('width', h.width)
         .attr('height', h.height)
-        .attr('data-changed', o.focus && o.focus.node === null ? 'true' : null);
+        .attr('data-changed', o.focus && o.focus.node === null ? 'true' : null)
+        .attr('data-lit', o.lit?.has('head') ? 'true' : null);
       headText.attr('x', 8).attr('y', h.height / 2).text(h.text);
       headTitle.text(h.title);
 
@@ -220,7 +224,7 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
             ),
         )
         .attr('data-selected', (n) => (n.key === o.selectedKey ? 'true' : null))
-        .call((g) => drawInside(g, o.focus));
+        .call((g) => drawInside(g, o.focus, o.lit));
 
       prev = pos;
       prevParent = parentOf;

@@ -1,0 +1,132 @@
+/**
+ * Browser figures, measured through Playwright on a production build (vite build + vite preview):
+ *   browser.js-gzip            JavaScript shipped, gzip (target < 250 KB)
+ *   browser.first-render       navigation start → the app's first rendered trace (ms)
+ *   browser.frame-p95          95th percentile frame time while playing a scenario whose XArray
+ *                              holds 10,000 entries (target < 16.7 ms on this 2-core machine)
+ *   browser.jump-back-10000    time for the panels to show the state 10,000 steps back (target < 50 ms)
+ * Skipped, with a line saying why, when no Chromium is available.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Report } from './run';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PORT = 4179;
+
+function chromiumPath(): string | undefined {
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) if (p && existsSync(p)) return p;
+  return undefined;
+}
+
+function jsGzipBytes(dist: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name.endsWith('.js')) total += gzipSync(readFileSync(p), { level: 9 }).length;
+    }
+  };
+  walk(dist);
+  return total;
+}
+
+interface AppHandle {
+  getState(): {
+    engineState: string;
+    steps: unknown[];
+    cursor: number;
+    opStarts: number[];
+    seek(c: number): void;
+    setSpeed(s: number): void;
+    setPlaying(on: boolean): void;
+  };
+}
+
+export async function run(report: Report): Promise<void> {
+  const dist = join(root, 'dist-bench');
+  execSync(`npx vite build --outDir ${dist} --emptyOutDir --logLevel error`, { cwd: root, stdio: 'inherit' });
+  report('browser.js-gzip', Math.round(jsGzipBytes(dist) / 102.4) / 10, 'KB');
+  report('browser.js-gzip.target', 250, 'KB');
+
+  const exe = chromiumPath();
+  const { chromium } = await import('@playwright/test');
+  const { preview } = await import('vite');
+  const server = await preview({ root, build: { outDir: dist }, preview: { port: PORT, strictPort: true }, logLevel: 'error' });
+  const browser = await chromium.launch({
+    executablePath: exe,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const ready = () =>
+      page.waitForFunction(() => {
+        const s = (window as unknown as { __daxviz?: AppHandle }).__daxviz?.getState();
+        return !!s && s.engineState === 'ready' && s.steps.length > 0;
+      }, undefined, { timeout: 120_000 });
+
+    // Time to first render: navigation start until a built-in scenario's trace is on screen.
+    const renders: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto(`http://localhost:${PORT}/?debug=1`);
+      await ready();
+      renders.push(await page.evaluate(() => performance.now()));
+    }
+    renders.sort((a, b) => a - b);
+    report('browser.first-render', Math.round(renders[1]), 'ms');
+
+    // Frame times while playing the 10,000-entry scenario at 8x.
+    await page.goto(`http://localhost:${PORT}/?debug=1&scenario=bench-xarray-10k`);
+    await ready();
+    const frames = await page.evaluate(async () => {
+      const st = (window as unknown as { __daxviz: AppHandle }).__daxviz;
+      const s = st.getState();
+      s.seek(Math.max(0, s.steps.length - 4000));
+      s.setSpeed(8);
+      s.setPlaying(true);
+      const deltas: number[] = [];
+      await new Promise<void>((done) => {
+        let last = performance.now();
+        const t0 = last;
+        const tick = (t: number) => {
+          deltas.push(t - last);
+          last = t;
+          if (t - t0 < 4000) requestAnimationFrame(tick);
+          else done();
+        };
+        requestAnimationFrame(tick);
+      });
+      st.getState().setPlaying(false);
+      return deltas.slice(1).sort((a, b) => a - b);
+    });
+    const p95 = frames[Math.floor(frames.length * 0.95)];
+    report('browser.frame-p95', Math.round(p95 * 10) / 10, 'ms');
+    report('browser.frame-count', frames.length, 'frames');
+
+    // Jump 10,000 steps back: from the end, seek, then wait for the next frame after React commits.
+    const jumps: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      jumps.push(
+        await page.evaluate(async () => {
+          const st = (window as unknown as { __daxviz: AppHandle }).__daxviz;
+          const n = st.getState().steps.length;
+          st.getState().seek(n);
+          await new Promise((r) => requestAnimationFrame(() => r(null)));
+          const t0 = performance.now();
+          st.getState().seek(n - 10000);
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          return performance.now() - t0;
+        }),
+      );
+    }
+    jumps.sort((a, b) => a - b);
+    report('browser.jump-back-10000', Math.round(jumps[2] * 10) / 10, 'ms');
+  } finally {
+    await browser.close();
+    await new Promise<void>((r) => server.httpServer.close(() => r()));
+  }
+}

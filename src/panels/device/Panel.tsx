@@ -1,0 +1,273 @@
+/**
+ * The device panel: every page of the pmem device (or of DRAM) as a cell coloured by its state at
+ * the cursor, on a canvas. Large spaces fold 2^k pages into a cell showing the most interesting state
+ * among them; clicking a folded cell zooms into its region, clicking a page inspects it (the struct
+ * page panel shows it). Hovering shows the page's pfn, struct page fields, who refers to it, and its
+ * first bytes, read from the machine's shared memory under the status block's seqlock.
+ *
+ * The state comes from the trace (keyframe + steps, machine-view.ts), never from the engine.
+ */
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useSim, useSimShallow } from '../../store';
+import type { PanelProps } from '../types';
+import { bytesPreview, dramPageHead, pmemPageHead } from './bytes';
+import { buildGrid, pageRefs, STATE_LABEL, STATE_SHORT, STATE_VAR, STATES, statesOfMask, wholeRegion, zoomIn, zoomOut, type Region, type Space } from './layout';
+import { MachineTimeline } from './machine-view';
+import './device.css';
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+function sizeText(pages: number): string {
+  const b = pages * 4096;
+  if (b >= 2 ** 30) return `${b / 2 ** 30} GiB`;
+  if (b >= 2 ** 20) return `${b / 2 ** 20} MiB`;
+  return `${b / 1024} KiB`;
+}
+
+const MIN_CELL = 5;
+const MAX_CELL = 16;
+
+export function DevicePanel(_props: PanelProps) {
+  const { steps, opStarts, machine, inspectedPfn, select, readMemory, theme } = useSimShallow((s) => ({
+    steps: s.steps,
+    opStarts: s.opStarts,
+    machine: s.machine,
+    inspectedPfn: s.selected?.kind === 'pfn' ? s.selected.pfn : null,
+    select: s.select,
+    readMemory: s.readMemory,
+    theme: s.theme,
+  }));
+  const cursor = useSim((s) => s.cursor);
+  const [space, setSpace] = useState<Space>('pmem');
+  const [regions, setRegions] = useState<{ pmem: Region | null; dram: Region | null }>({ pmem: null, dram: null });
+  const [hover, setHover] = useState<{ cell: number; x: number; y: number } | null>(null);
+  const [width, setWidth] = useState(400);
+  /** Height the canvas may take without pushing the legend out of the panel (null: unknown). */
+  const [availH, setAvailH] = useState<number | null>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+
+  // A new run (another scenario) starts from the whole device again.
+  useEffect(() => setRegions({ pmem: null, dram: null }), [machine]);
+
+  const timeline = useMemo(
+    () => (machine ? new MachineTimeline(steps, opStarts, machine.keyframes, machine.memory.pmemStartPfn) : null),
+    [machine, steps, opStarts],
+  );
+  const state = useMemo(() => (timeline ? timeline.stateAt(cursor) : null), [timeline, cursor]);
+  const info = useMemo(
+    () => (machine ? { pmemStartPfn: machine.memory.pmemStartPfn, pmemPages: machine.memory.pmemPages, dramPages: machine.memory.dramPages } : null),
+    [machine],
+  );
+  const whole = info ? wholeRegion(space, info) : null;
+  const region = regions[space] ?? whole;
+  const grid = useMemo(
+    () => (state && info && region ? buildGrid(space, state, info, machine?.zeroPfn ?? 0, region) : null),
+    [state, info, region, space, machine],
+  );
+
+  useEffect(() => {
+    const el = wrapRef.current;
+    const root = rootRef.current;
+    const body = root?.parentElement;
+    if (!el || !root || !body) return;
+    const measure = () => {
+      setWidth(el.clientWidth);
+      // Everything but the canvas (bars, legend) keeps its height; the canvas gets the rest.
+      const chrome = root.offsetHeight - el.offsetHeight;
+      setAvailH(body.clientHeight - chrome - 2);
+    };
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    ro.observe(body);
+    measure();
+    return () => ro.disconnect();
+  }, [machine]);
+
+  const byWidth = grid ? Math.floor((width - 4) / grid.cols) : MIN_CELL;
+  const byHeight = grid && availH !== null ? Math.floor(availH / grid.rows) : MAX_CELL;
+  const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, byWidth, byHeight));
+  const per = grid ? 2 ** grid.k : 1;
+  const pfnOf = (index: number) => (space === 'pmem' && info ? info.pmemStartPfn + index : index);
+  const inspectedIndex = inspectedPfn === null || !info ? null : space === 'pmem' ? inspectedPfn - info.pmemStartPfn : inspectedPfn;
+
+  // Draw the grid. Colours come from the panel's CSS variables, so both themes work.
+  useEffect(() => {
+    const cv = canvasRef.current;
+    const root = rootRef.current;
+    if (!cv || !root || !grid) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = grid.cols * cell;
+    const h = grid.rows * cell;
+    cv.width = Math.round(w * dpr);
+    cv.height = Math.round(h * dpr);
+    cv.style.width = `${w}px`;
+    cv.style.height = `${h}px`;
+    const ctx = cv.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const css = getComputedStyle(root);
+    const colour = STATES.map((s) => css.getPropertyValue(STATE_VAR[s]).trim() || '#888');
+    const outside = css.getPropertyValue('--dev-outside').trim() || 'transparent';
+    const gap = cell >= 5 ? 1 : 0;
+    ctx.clearRect(0, 0, w, h);
+    for (let c = 0; c < grid.top.length; c++) {
+      const x = (c % grid.cols) * cell;
+      const y = Math.floor(c / grid.cols) * cell;
+      ctx.fillStyle = grid.top[c] < 0 ? outside : colour[grid.top[c]];
+      ctx.fillRect(x, y, cell - gap, cell - gap);
+    }
+    // The inspected page, outlined.
+    if (inspectedIndex !== null && inspectedIndex >= grid.region.start && inspectedIndex < grid.region.start + grid.region.size) {
+      const c = Math.floor((inspectedIndex - grid.region.start) / per);
+      ctx.strokeStyle = css.getPropertyValue('--text').trim() || '#000';
+      ctx.lineWidth = 2;
+      ctx.strokeRect((c % grid.cols) * cell + 1, Math.floor(c / grid.cols) * cell + 1, cell - 2 - gap, cell - 2 - gap);
+    }
+  }, [grid, cell, theme, inspectedIndex, per]);
+
+  if (!machine || !state || !info || !grid || !region || !whole) {
+    return (
+      <div className="dv-device" ref={rootRef}>
+        <p className="dv-device-empty" data-testid="device-empty">
+          This scenario has no machine: choose a DAX scenario in the header to see the pmem device and DRAM.
+        </p>
+      </div>
+    );
+  }
+
+  const cellAt = (e: MouseEvent<HTMLCanvasElement>): number | null => {
+    const r = e.currentTarget.getBoundingClientRect();
+    const col = Math.floor((e.clientX - r.left) / cell);
+    const row = Math.floor((e.clientY - r.top) / cell);
+    const c = row * grid.cols + col;
+    return col >= 0 && col < grid.cols && c >= 0 && c < grid.top.length && grid.top[c] >= 0 ? c : null;
+  };
+  const onClick = (e: MouseEvent<HTMLCanvasElement>) => {
+    const c = cellAt(e);
+    if (c === null) return;
+    const index = region.start + c * per;
+    const z = zoomIn(region, index);
+    if (z) setRegions({ ...regions, [space]: z });
+    else select({ kind: 'pfn', pfn: pfnOf(index) });
+  };
+  const out = zoomOut(region, whole);
+  const nPages = space === 'pmem' ? info.pmemPages : info.dramPages;
+  const shownEnd = Math.min(region.start + region.size, nPages);
+  const stateCounts = STATES.map((_, i) => {
+    let n = 0;
+    for (let c = 0; c < grid.top.length; c++) if (grid.top[c] === i) n++;
+    return n;
+  });
+
+  return (
+    <div className="dv-device" ref={rootRef}>
+      <div className="dv-device-bar">
+        <div role="group" aria-label="Memory" className="dv-seg">
+          {(['pmem', 'dram'] as const).map((s) => (
+            <button key={s} type="button" aria-pressed={space === s} onClick={() => setSpace(s)} data-testid={`device-space-${s}`}>
+              {s === 'pmem' ? `pmem ${sizeText(info.pmemPages)}` : `DRAM ${sizeText(info.dramPages)}`}
+            </button>
+          ))}
+        </div>
+        <button type="button" disabled={!out} onClick={() => out && setRegions({ ...regions, [space]: out })} data-testid="device-zoom-out">
+          Zoom out
+        </button>
+        <button type="button" disabled={!out} onClick={() => setRegions({ ...regions, [space]: null })}>
+          Whole
+        </button>
+      </div>
+      <div className="dv-device-where" data-testid="device-where">
+        pfn {hex(pfnOf(region.start))}–{hex(pfnOf(shownEnd - 1))} · {per === 1 ? '1 page/cell, click: inspect' : `${sizeText(per)}/cell, click: zoom`}
+      </div>
+      <div className="dv-device-canvas" ref={wrapRef}>
+        <canvas
+          ref={canvasRef}
+          role="img"
+          aria-label={`${space === 'pmem' ? 'pmem device' : 'DRAM'} pages by state: ${STATES.map((s, i) => (stateCounts[i] ? `${stateCounts[i]} ${s}` : '')).filter(Boolean).join(', ')} cells`}
+          data-testid="device-grid"
+          data-space={space}
+          data-k={grid.k}
+          data-region-start={region.start}
+          data-region-size={region.size}
+          data-cell-px={cell}
+          data-cols={grid.cols}
+          data-cells={Array.from(grid.top, (t) => (t < 0 ? '-' : String(t))).join('')}
+          onMouseMove={(e) => {
+            const c = cellAt(e);
+            const r = wrapRef.current!.getBoundingClientRect();
+            setHover(c === null ? null : { cell: c, x: e.clientX - r.left + wrapRef.current!.scrollLeft, y: e.clientY - r.top + wrapRef.current!.scrollTop });
+          }}
+          onMouseLeave={() => setHover(null)}
+          onClick={onClick}
+        />
+        {hover && (
+          <HoverCard
+            x={hover.x}
+            y={hover.y}
+            width={width}
+            lines={describeCell(hover.cell)}
+          />
+        )}
+      </div>
+      <ul className="dv-device-legend" aria-label="Legend">
+        {STATES.map((s, i) => (
+          <li key={s} title={STATE_LABEL[s]}>
+            <span className="dv-swatch" style={{ background: `var(${STATE_VAR[s]})` }} aria-hidden="true" />
+            {STATE_SHORT[s]}
+            {stateCounts[i] > 0 && <span className="dv-count">{stateCounts[i]}</span>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+
+  function describeCell(c: number): string[] {
+    const index = region!.start + c * per;
+    const states = statesOfMask(grid!.masks[c]);
+    if (per > 1) {
+      return [
+        `pfn ${hex(pfnOf(index))}–${hex(pfnOf(Math.min(index + per, nPages) - 1))} (${per} pages)`,
+        `holds: ${states.map((s) => STATE_LABEL[s]).join(', ')}`,
+        'click to zoom in',
+      ];
+    }
+    const pfn = pfnOf(index);
+    const lines = [`pfn ${hex(pfn)}${space === 'pmem' ? ` · device page ${index} (block ${index})` : ''}`, `state: ${states.map((s) => STATE_LABEL[s]).join(', ')}`];
+    const rec = state!.structPages.get(pfn);
+    if (rec) {
+      const f = (k: string) => (rec[k] === undefined ? null : JSON.stringify(rec[k]));
+      lines.push(
+        `struct page: _refcount ${f('_refcount')}, mapcount ${f('mapcount')}, mapping ${f('mapping')}, ${'share' in rec ? `share ${f('share')}` : `index ${f('index')}`}, order ${f('order')}, flags ${Array.isArray(rec.flags) && rec.flags.length ? rec.flags.join('|') : 'none'}`,
+      );
+    } else lines.push('struct page: all fields at their defaults');
+    const refs = pageRefs(space, index, state!, info!);
+    for (const fr of refs.files) lines.push(`file ${fr.name} (ino ${fr.ino}) at offset ${hex(fr.fileOffset)}`);
+    for (const l of refs.leaves) lines.push(`${l.proc}: ${l.level.toUpperCase()} at ${hex(l.addr)}${l.write ? ' (writable)' : ' (read-only)'}`);
+    for (const p of refs.pins) lines.push(`pinned by ${p.proc} (${p.label})`);
+    if (refs.dramUse) lines.push(`DRAM allocation: ${refs.dramUse}`);
+    const mem = machine!.memory;
+    const head = readMemory(() => (space === 'pmem' ? pmemPageHead(mem, index, 48).bytes : dramPageHead(mem, pfn, 48)));
+    const atEnd = cursor >= steps.length;
+    if (head === null) lines.push('bytes: the engine is busy, try again');
+    else lines.push(`bytes${atEnd ? '' : ' (at the end of the run)'}: ${bytesPreview(head) || '(zeros)'}`);
+    return lines;
+  }
+}
+
+function HoverCard({ x, y, width, lines }: { x: number; y: number; width: number; lines: string[] }) {
+  const w = Math.min(320, width - 8);
+  const left = Math.max(4, Math.min(x + 12, width - w - 4));
+  return (
+    <div className="dv-device-hover" style={{ left, top: y + 14, width: w }} data-testid="device-hover" role="status">
+      {lines.map((l, i) => (
+        <div key={i} className={i === 0 ? 'dv-hover-head' : undefined}>
+          {l}
+        </div>
+      ))}
+    </div>
+  );
+}
