@@ -299,7 +299,10 @@ export class Machine {
     this.current = t;
     t.state = 'running';
     if (t.ctx) this.tr.restoreContext(t.ctx);
+    const outerTask = this.tr.task;
+    this.tr.task = t.id;
     const r = t.gen.next();
+    this.tr.task = outerTask;
     t.ctx = this.tr.saveContext();
     this.tr.restoreContext(outer);
     this.current = prev;

@@ -69,6 +69,8 @@ export function dumpMachine(m: Machine, opts: DumpOptions = {}): Json {
       size: m.fs.size(ino),
       dax: m.fs.isDax(ino),
       extents: m.fs.extentsOf(ino) as unknown as Json,
+      cowFork: m.fs.cowExtentsOf(ino) as unknown as Json,
+      reflink: m.fs.isReflinked(ino),
       nrpages: mapping?.nrpages ?? 0,
       ...(iPages ? { i_pages: mapping ? xaDump(mapping.i_pages) : null } : {}),
     });

@@ -108,6 +108,13 @@ export class XfsPort {
     return (this.mp.inodes.get(ino)?.dataFork ?? []).map((e) => ({ ...e }));
   }
 
+  cowExtentsOf(ino: number): XfsExtent[] {
+    return (this.mp.inodes.get(ino)?.cowFork ?? []).map((e) => ({ ...e }));
+  }
+  isReflinked(ino: number): boolean {
+    return this.mp.inodes.get(ino)?.reflink ?? false;
+  }
+
   /** Device byte offset of file byte `pos`, or null for a hole. */
   devOffsetOf(ino: number, pos: number): number | null {
     const ip = this.mp.inodes.get(ino);

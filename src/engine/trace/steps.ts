@@ -103,6 +103,8 @@ export type Step = StepBody & {
   op: number;
   /** kernel call depth */
   depth: number;
+  /** the task (one process's operation) that emitted it; 0 outside any task */
+  task: number;
   /** one sentence that says what happened and why */
   text: string;
 };
@@ -118,6 +120,8 @@ export class Tracer {
   on: boolean;
   private depth = 0;
   private opIndex = -1;
+  /** Set by the scheduler to the running task's id (0 = none). */
+  task = 0;
   private listeners: ((s: Step) => void)[] = [];
   private stack: string[] = [];
 
@@ -157,7 +161,7 @@ export class Tracer {
 
   emit(body: StepBody, text: string): void {
     if (!this.on) return;
-    const step = { ...body, seq: this.steps.length, op: this.opIndex, depth: this.depth, text } as Step;
+    const step = { ...body, seq: this.steps.length, op: this.opIndex, depth: this.depth, task: this.task, text } as Step;
     this.steps.push(step);
     for (const l of this.listeners) l(step);
   }

@@ -8,7 +8,7 @@ import type { Json, Step } from './steps';
 import { formatTracepoint, hashedPagePointer, kernelHex, trace_print_flags_seq, VM_FAULT_RESULT_TRACE, FAULT_FLAG_TRACE } from './tracepoints';
 
 function tp(name: string, fields: { [k: string]: Json }): Step {
-  return { t: 'tp', name, fields, seq: 0, op: 0, depth: 2, text: `tracepoint fs_dax:${name}.` };
+  return { t: 'tp', name, fields, seq: 0, op: 0, depth: 2, task: 1, text: `tracepoint fs_dax:${name}.` };
 }
 
 // vm_flags of a shared read-write file mapping: READ|WRITE|SHARED|MAYREAD|MAYWRITE|MAYSHARE
@@ -154,7 +154,7 @@ describe('helpers', () => {
   });
 
   it('refuses a step that is not a tracepoint', () => {
-    const s: Step = { t: 'note', seq: 3, op: 0, depth: 0, text: 'n' };
+    const s: Step = { t: 'note', seq: 3, op: 0, depth: 0, task: 0, text: 'n' };
     expect(() => formatTracepoint(s, 'modern')).toThrow(/not a tracepoint/);
   });
 });

@@ -198,19 +198,13 @@ export function DevicePanel(_props: PanelProps) {
           data-cells={Array.from(grid.top, (t) => (t < 0 ? '-' : String(t))).join('')}
           onMouseMove={(e) => {
             const c = cellAt(e);
-            const r = wrapRef.current!.getBoundingClientRect();
-            setHover(c === null ? null : { cell: c, x: e.clientX - r.left + wrapRef.current!.scrollLeft, y: e.clientY - r.top + wrapRef.current!.scrollTop });
+            setHover(c === null ? null : { cell: c, x: e.clientX, y: e.clientY });
           }}
           onMouseLeave={() => setHover(null)}
           onClick={onClick}
         />
         {hover && (
-          <HoverCard
-            x={hover.x}
-            y={hover.y}
-            width={width}
-            lines={describeCell(hover.cell)}
-          />
+          <HoverCard x={hover.x} y={hover.y} lines={describeCell(hover.cell)} />
         )}
       </div>
       <ul className="dv-device-legend" aria-label="Legend">
@@ -258,11 +252,15 @@ export function DevicePanel(_props: PanelProps) {
   }
 }
 
-function HoverCard({ x, y, width, lines }: { x: number; y: number; width: number; lines: string[] }) {
-  const w = Math.min(320, width - 8);
-  const left = Math.max(4, Math.min(x + 12, width - w - 4));
+/** The hover card, fixed to the viewport (so no panel scroller clips it), kept on screen. */
+function HoverCard({ x, y, lines }: { x: number; y: number; lines: string[] }) {
+  const w = Math.min(340, window.innerWidth - 8);
+  const left = Math.max(4, Math.min(x + 14, window.innerWidth - w - 4));
+  // Below the pointer, or above it when the card would run off the bottom.
+  const estH = 16 * lines.length + 12;
+  const top = y + 16 + estH <= window.innerHeight ? y + 16 : Math.max(4, y - 10 - estH);
   return (
-    <div className="dv-device-hover" style={{ left, top: y + 14, width: w }} data-testid="device-hover" role="status">
+    <div className="dv-device-hover" style={{ left, top, width: w }} data-testid="device-hover" role="status">
       {lines.map((l, i) => (
         <div key={i} className={i === 0 ? 'dv-hover-head' : undefined}>
           {l}

@@ -24,7 +24,7 @@ export type PageState = (typeof STATES)[number];
 
 export const STATE_LABEL: Record<PageState, string> = {
   free: 'free',
-  allocated: 'allocated (no data written)',
+  allocated: 'allocated block',
   durable: 'data durable on media',
   mapped: 'mapped by a page table',
   zero: 'zero page',
