@@ -35,18 +35,6 @@ function jsGzipBytes(dist: string): number {
   return total;
 }
 
-interface AppHandle {
-  getState(): {
-    engineState: string;
-    steps: unknown[];
-    cursor: number;
-    opStarts: number[];
-    seek(c: number): void;
-    setSpeed(s: number): void;
-    setPlaying(on: boolean): void;
-  };
-}
-
 export async function run(report: Report): Promise<void> {
   const dist = join(root, 'dist-bench');
   execSync(`npx vite build --outDir ${dist} --emptyOutDir --logLevel error`, { cwd: root, stdio: 'inherit' });
@@ -64,17 +52,14 @@ export async function run(report: Report): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const ready = () =>
-      page.waitForFunction(() => {
-        const s = (window as unknown as { __daxviz?: AppHandle }).__daxviz?.getState();
-        return !!s && s.engineState === 'ready' && s.steps.length > 0;
-      }, undefined, { timeout: 120_000 });
+      page.waitForFunction(`(() => { const s = window.__daxviz && window.__daxviz.getState(); return !!s && s.engineState === 'ready' && s.steps.length > 0; })()`, undefined, { timeout: 180_000 });
 
     // Time to first render: navigation start until a built-in scenario's trace is on screen.
     const renders: number[] = [];
     for (let i = 0; i < 3; i++) {
       await page.goto(`http://localhost:${PORT}/?debug=1`);
       await ready();
-      renders.push(await page.evaluate(() => performance.now()));
+      renders.push((await page.evaluate('performance.now()')) as number);
     }
     renders.sort((a, b) => a - b);
     report('browser.first-render', Math.round(renders[1]), 'ms');
@@ -82,17 +67,19 @@ export async function run(report: Report): Promise<void> {
     // Frame times while playing the 10,000-entry scenario at 8x.
     await page.goto(`http://localhost:${PORT}/?debug=1&scenario=bench-xarray-10k`);
     await ready();
-    const frames = await page.evaluate(async () => {
-      const st = (window as unknown as { __daxviz: AppHandle }).__daxviz;
+    // (Functions handed to page.evaluate are passed as source text: tsx would wrap named
+    // functions in a helper the page does not have.)
+    const frames = (await page.evaluate(`(async () => {
+      const st = window.__daxviz;
       const s = st.getState();
       s.seek(Math.max(0, s.steps.length - 4000));
       s.setSpeed(8);
       s.setPlaying(true);
-      const deltas: number[] = [];
-      await new Promise<void>((done) => {
+      const deltas = [];
+      await new Promise((done) => {
         let last = performance.now();
         const t0 = last;
-        const tick = (t: number) => {
+        const tick = (t) => {
           deltas.push(t - last);
           last = t;
           if (t - t0 < 4000) requestAnimationFrame(tick);
@@ -102,7 +89,7 @@ export async function run(report: Report): Promise<void> {
       });
       st.getState().setPlaying(false);
       return deltas.slice(1).sort((a, b) => a - b);
-    });
+    })()`)) as number[];
     const p95 = frames[Math.floor(frames.length * 0.95)];
     report('browser.frame-p95', Math.round(p95 * 10) / 10, 'ms');
     report('browser.frame-count', frames.length, 'frames');
@@ -111,8 +98,8 @@ export async function run(report: Report): Promise<void> {
     const jumps: number[] = [];
     for (let i = 0; i < 5; i++) {
       jumps.push(
-        await page.evaluate(async () => {
-          const st = (window as unknown as { __daxviz: AppHandle }).__daxviz;
+        (await page.evaluate(`(async () => {
+          const st = window.__daxviz;
           const n = st.getState().steps.length;
           st.getState().seek(n);
           await new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -120,7 +107,7 @@ export async function run(report: Report): Promise<void> {
           st.getState().seek(n - 10000);
           await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
           return performance.now() - t0;
-        }),
+        })()`)) as number,
       );
     }
     jumps.sort((a, b) => a - b);

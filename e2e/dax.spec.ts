@@ -68,7 +68,8 @@ test.describe('DAX scenarios', () => {
     }
   });
 
-  test('write-fsync: micro-steps through the write fault and fsync, forwards and back; struct page and canvas agree', async ({ page }) => {
+  test('write-fsync: micro-steps through the write fault and fsync, forwards and back; struct page and canvas agree', async ({ page }, info) => {
+    test.skip(info.project.name !== 'preview', 'the long walk once, on the production build');
     const t = truthOf('write-fsync');
     const app = await new AppDriver(page).open('?scenario=write-fsync');
     // Op 3 is the store (write fault), op 4 the fsync.

@@ -45,7 +45,8 @@ test.describe('themes and layout', () => {
     await page.getByTestId('collapse-narration').click();
     await expect(narration).toHaveAttribute('data-collapsed', 'true');
     await expect(page.getByTestId('narration-log')).toHaveCount(0);
-    await expect.poll(async () => (await xarray.boundingBox())!.width).toBeGreaterThan(before + 200);
+    // The narration's share of the top row goes to the XArray and memory panels beside it.
+    await expect.poll(async () => (await xarray.boundingBox())!.width).toBeGreaterThan(before + 80);
     await page.getByTestId('collapse-narration').click();
     await expect(page.getByTestId('narration-log')).toBeVisible();
 
@@ -80,6 +81,20 @@ test.describe('without cross-origin isolation', () => {
     await expect(page.getByTestId('engine-badge')).toHaveText('engine: worker, copied status');
     await app.press('End');
     await app.expectCursor(truth.steps);
+    // A DAX scenario: the device bytes reach the page as a copy made at the end of the run.
+    await app.open('?scenario=write-fsync');
+    await page.getByTestId('app').focus();
+    await app.press('End');
+    const grid = page.getByTestId('device-grid');
+    const box = (await grid.boundingBox())!;
+    const px = Number(await grid.getAttribute('data-cell-px'));
+    // Block 512 is cell 64 at 8 pages per cell: row 1, column 0. Zoom in, then hover it.
+    await page.mouse.click(box.x + px / 2, box.y + px + px / 2);
+    await expect(grid).toHaveAttribute('data-k', '0');
+    const b2 = (await grid.boundingBox())!;
+    const px2 = Number(await grid.getAttribute('data-cell-px'));
+    await page.mouse.move(b2.x + px2 / 2, b2.y + 8 * px2 + px2 / 2);
+    await expect(page.getByTestId('device-hover')).toContainText('bytes: hello');
     await context.close();
   });
 });

@@ -14,6 +14,9 @@ const params = new URLSearchParams(location.search);
 const debug = params.get('debug') === '1';
 const store = makeSimStore({ engine: startWorkerEngine, scenario: scenarioByName(params.get('scenario')) });
 
+// ?debug=1 also exposes the store, for the e2e tests and `npm run bench` (browser figures).
+if (debug) (window as unknown as { __daxviz: typeof store }).__daxviz = store;
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App store={store} debug={debug} />

@@ -30,7 +30,14 @@ function useRunProgress(running: boolean): string | null {
 
 /** Title, scenario name, what is modelled, the engine's state, and the theme toggle. */
 export function Header({ theme }: { theme: Theme }) {
-  const { title, name, setScenario } = useSimShallow((s) => ({ title: s.scenario.title, name: s.scenario.name, setScenario: s.setScenario }));
+  const { title, name, setScenario, kernel } = useSimShallow((s) => ({
+    title: s.scenario.title,
+    name: s.scenario.name,
+    setScenario: s.setScenario,
+    kernel: s.scenario.kind === 'machine' ? (s.scenario.scenario.config?.kernel ?? 'modern') : null,
+  }));
+  // Machine scenarios model a kernel version; the XArray tour's traces came from Linux 6.12's lib/xarray.c.
+  const modelText = kernel === null ? 'lib/xarray.c (6.12)' : kernel === 'modern' ? 'Linux 6.15+' : 'Linux 6.1';
   const { engineState, engineMode, setTheme } = useSimShallow((s) => ({
     engineState: s.engineState,
     engineMode: s.engineMode,
@@ -77,8 +84,8 @@ export function Header({ theme }: { theme: Theme }) {
         {title}
       </span>
       <div className="dv-badges">
-        <span className="dv-badge" title="The kernel whose behaviour the engine models">
-          model: Linux 6.12
+        <span className="dv-badge" title="The kernel whose behaviour the engine models" data-testid="model-badge">
+          model: {modelText}
         </span>
         <span className="dv-badge" title="The simulated machine: 64-bit x86, 4 KiB pages, XArray nodes of 64 slots">
           x86-64 · 4 KiB pages · 64-slot nodes

@@ -6,6 +6,7 @@
 import { xarrayTour } from '../app/demo';
 import type { ScenarioSpec } from '../worker/protocol';
 import { BUILTIN_SCENARIOS } from './builtin';
+import type { Op } from '../engine/ops';
 
 export { BUILTIN_SCENARIOS, type BuiltinScenario } from './builtin';
 
@@ -23,7 +24,22 @@ export function scenarioSummary(name: string): string {
   return BUILTIN_SCENARIOS.find((b) => b.name === name)?.summary ?? 'The XArray on its own: a head entry, growth, a multi-index entry, marks and erase.';
 }
 
+/**
+ * A load scenario for `npm run bench` (not in the chooser): 100 operations that each read 100
+ * fresh pages of a hole-filled DAX file, leaving 10,000 zero-page entries in its XArray.
+ */
+export function benchXarray10k(): ScenarioSpec {
+  const ops: Op[] = [
+    { op: 'create', file: 'big' },
+    { op: 'truncate', file: 'big', size: 10_000 * 4096 },
+    { op: 'mmap', proc: 'A', file: 'big', length: 10_000 * 4096, prot: 'r', as: 'm' },
+  ];
+  for (let i = 0; i < 100; i++) ops.push({ op: 'load', proc: 'A', addr: { map: 'm', offset: i * 100 * 4096 }, len: 100 * 4096 });
+  return { v: 1, kind: 'machine', name: 'bench-xarray-10k', title: 'Benchmark: 10,000 XArray entries', scenario: { version: 1, config: { pmd: false }, ops } };
+}
+
 /** The scenario called `name`, or the default one when no scenario has that name. */
 export function scenarioByName(name: string | null): ScenarioSpec {
+  if (name === 'bench-xarray-10k') return benchXarray10k();
   return SCENARIO_CHOICES.find((s) => s.name === name) ?? SCENARIO_CHOICES.find((s) => s.name === DEFAULT_SCENARIO)!;
 }

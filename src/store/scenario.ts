@@ -7,7 +7,7 @@ export const createScenarioSlice =
   (set, get) => ({
     scenario: initial,
     async setScenario(spec) {
-      set({ scenario: spec, selectedNode: null });
+      set({ scenario: spec, selectedNode: null, selected: null, hovered: null });
       await get().runScenario();
     },
   });

@@ -12,6 +12,7 @@
  * `op` step starts the op's task, `wait` sleep/wake steps name the task, and a step whose depth
  * does not fit the running stack belongs to the woken task whose saved stack it continues.
  */
+import { formatValue } from '../../engine/trace/format';
 import type { Json, Step } from '../../engine/trace/steps';
 import { elixirTag, type KernelVersion } from '../../engine/version';
 
@@ -157,7 +158,8 @@ export function sourceLink(fn: string, version: KernelVersion): SourceLink | nul
 
 /** A short argument list: "ino=131, pgoff=1". */
 export function formatArgs(args: { [k: string]: Json }): string {
+  // Addresses and pfns in hex, as the kernel prints them (the same rule as the step log).
   return Object.entries(args)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${formatValue(v, k)}`)
     .join(', ');
 }

@@ -2,8 +2,10 @@
  * Narration: the current step in words (with the kernel call stack it happened in), and the log of
  * every step with the current one highlighted. Clicking a line moves the cursor to that step.
  *
- * The log is rendered once per trace; moving the cursor only moves the highlight (a transient
- * subscription touching two rows), so playback does not re-render thousands of lines.
+ * The log shows a window of at most 3 × LOG_CHUNK steps around the cursor (a trace can hold
+ * hundreds of thousands of steps); moving the cursor inside the window only moves the highlight (a
+ * transient subscription touching two rows), and the window is re-rendered only when the cursor
+ * leaves its middle chunk.
  */
 import { memo, useEffect, useMemo, useRef } from 'react';
 import type { Step } from '../../engine/trace/steps';
@@ -44,10 +46,19 @@ function kindLabel(s: Step): string {
   }
 }
 
-const Log = memo(function Log({ steps, onPick }: { steps: readonly Step[]; onPick: (cursor: number) => void }) {
+/** Steps per chunk of the log window. */
+export const LOG_CHUNK = 200;
+
+/** The window [lo, hi) of the log shown for a cursor. */
+export function logWindow(cursor: number, total: number): { lo: number; hi: number } {
+  const lo = Math.max(0, Math.floor(Math.max(0, cursor - 1) / LOG_CHUNK) * LOG_CHUNK - LOG_CHUNK);
+  return { lo, hi: Math.min(total, lo + 3 * LOG_CHUNK) };
+}
+
+const Log = memo(function Log({ steps, lo, hi, onPick }: { steps: readonly Step[]; lo: number; hi: number; onPick: (cursor: number) => void }) {
   return (
     <>
-      {steps.map((s) => (
+      {steps.slice(lo, hi).map((s) => (
         <li key={s.seq} data-kind={s.t} data-seq={s.seq} style={{ ['--depth' as string]: Math.min(s.depth, 8) }} onClick={() => onPick(s.seq + 1)}>
           <span className="dv-seq">{s.seq + 1}</span>
           <span>{s.text}</span>
@@ -64,6 +75,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
   const listRef = useRef<HTMLOListElement>(null);
   const current = cursor > 0 ? steps[cursor - 1] : undefined;
   const stack = useMemo(() => callStackAt(steps, cursor - 1), [steps, cursor]);
+  const { lo, hi } = logWindow(cursor, steps.length);
 
   // Highlight by touching only the rows that change (scoped to this panel's list).
   useEffect(() => {
@@ -73,7 +85,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
     const paint = (c: number) => {
       const rows = list.children;
       if (prev !== null && rows[prev]) rows[prev].removeAttribute('aria-current');
-      const idx = c - 1;
+      const idx = c - 1 - lo;
       if (idx >= 0 && rows[idx]) {
         const row = rows[idx] as HTMLElement;
         row.setAttribute('aria-current', 'step');
@@ -90,7 +102,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
     return store.subscribe((s, p) => {
       if (s.cursor !== p.cursor || s.steps !== p.steps) paint(s.cursor);
     });
-  }, [store, steps, reducedMotion]);
+  }, [store, steps, reducedMotion, lo]);
 
   return (
     <div className="dv-narration">
@@ -109,9 +121,11 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
           </div>
         )}
       </div>
-      <ol className="dv-log" ref={listRef} data-testid="narration-log" aria-label="All steps">
-        <Log steps={steps} onPick={seek} />
+      {lo > 0 && <div className="dv-log-more">{lo} earlier steps (step back, or use the timeline, to see them)</div>}
+      <ol className="dv-log" ref={listRef} data-testid="narration-log" aria-label="Steps around the current one" start={lo + 1}>
+        <Log steps={steps} lo={lo} hi={hi} onPick={seek} />
       </ol>
+      {hi < steps.length && <div className="dv-log-more">{steps.length - hi} later steps</div>}
     </div>
   );
 }
