@@ -353,7 +353,9 @@ export class Machine {
 
   /** Run one operation now (also used for operations not in the scenario). */
   exec(op: Op & { pause?: string; note?: string }, index = this.outcomes.length): OpOutcome {
-    const who = 'proc' in op && op.proc ? op.proc : 'kernel';
+    // Releasing a pin is the transfer completing (the device's doing), so it never waits for the
+    // process that pinned the pages.
+    const who = op.op === 'unpin' ? 'kernel' : 'proc' in op && op.proc ? op.proc : 'kernel';
     if (this.tr.on) this.tr.beginOp(op.op, opArgs(op), op.note ?? describeOp(op));
     else this.tr.skipOp();
     const outcome: OpOutcome = { index, op, status: 'done', result: null };
@@ -397,7 +399,50 @@ export class Machine {
     return outcome;
   }
 
+  /**
+   * Run one operation. A system call on a named file holds a reference on its inode for its
+   * whole duration, as an open file descriptor does, so a sleeping truncate keeps its file alive
+   * even if the name and every mapping go meanwhile; dropping the last reference evicts it.
+   */
   private *opGen(op: Op, who: string): KGen<Json> {
+    const held: number[] = [];
+    for (const name of opFiles(op)) {
+      const ino = this.fs.lookup(name);
+      if (!isErr(ino) && !held.includes(ino)) {
+        this.fs.iget(ino);
+        held.push(ino);
+      }
+    }
+    try {
+      return yield* this.opBody(op, who);
+    } finally {
+      for (const ino of held) yield* this.release(ino, who);
+    }
+  }
+
+  /**
+   * Drop one inode reference. The last one of an unlinked inode evicts it first (for DAX on
+   * modern kernels: dax_break_layout_final waits for pins and deletes the entries), and only
+   * then does the filesystem free the blocks (xfs_inactive).
+   */
+  private *release(ino: number, who: string): KGen<void> {
+    if (this.fs.isLastRef(ino)) yield* this.evict(ino, who);
+    this.fs.iput(ino);
+    if (this.fs.isGone(ino)) this.evictMapping(ino);
+  }
+
+  /** Inode references dropped by munmap while it runs, released when it is done. */
+  private deferredIputs: number[] | null = null;
+
+  private dropVmaRef(ino: number): void {
+    if (this.deferredIputs && this.fs.isLastRef(ino)) this.deferredIputs.push(ino);
+    else {
+      this.fs.iput(ino);
+      if (this.fs.isGone(ino)) this.evictMapping(ino);
+    }
+  }
+
+  private *opBody(op: Op, who: string): KGen<Json> {
     switch (op.op) {
       case 'create':
         return errJson(this.fs.create(op.file));
@@ -504,7 +549,7 @@ export class Machine {
     this.as.zapRange(v.mm, s, e, 'munmap removes the page-table entries of the range.');
     if (s === v.start && e === v.end) {
       this.as.removeVma(v, 'The VMA is gone.');
-      if (v.ino !== null) this.fs.iput(v.ino);
+      if (v.ino !== null) this.dropVmaRef(v.ino);
     } else if (s === v.start) {
       this.as.changeVma(v, { start: e, pgoff: v.pgoff + (e - v.start) / PAGE_SIZE }, 'The VMA loses its head.');
     } else if (e === v.end) {
@@ -525,6 +570,7 @@ export class Machine {
     const mm = this.as.proc(op.proc);
     const end = a + Math.ceil(op.length / PAGE_SIZE) * PAGE_SIZE;
     const files = new Set<number>();
+    this.deferredIputs = [];
     this.tr.call('do_vmi_munmap', () => ({ proc: op.proc, addr: a, length: op.length }), () => `${op.proc} unmaps [${hex(a)}, ${hex(end)}).`, () => {
       for (const v of [...mm.vmas]) {
         if (v.ino !== null && v.start < end && v.end > a) files.add(v.ino);
@@ -533,7 +579,10 @@ export class Machine {
       return 0;
     });
     // The last reference to an unlinked file went with its mapping: the inode is evicted.
-    for (const ino of files) if (this.fs.isGone(ino)) yield* this.evict(ino, op.proc);
+    const last = this.deferredIputs;
+    this.deferredIputs = null;
+    for (const ino of last) yield* this.release(ino, op.proc);
+    void files;
     return 0;
   }
 
@@ -692,7 +741,8 @@ export class Machine {
       const newEndPage = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
       yield* this.breakLayout(ino, who);
       // truncate_setsize → truncate_pagecache: unmap, then drop the entries beyond EOF.
-      this.as.unmap_mapping_pages(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER - newEndPage / PAGE_SIZE, 'truncate_pagecache unmaps everything beyond the new end of file.');
+      // truncate_pagecache → unmap_mapping_range(..., even_cows = 1): private copies past EOF go too.
+      this.as.unmap_mapping_pages(ino, newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER - newEndPage / PAGE_SIZE, 'truncate_pagecache unmaps everything beyond the new end of file, private copies included.', true);
       // 6.1: the layout break left the entries; truncate_inode_pages deletes those past EOF.
       if (this.config.kernel === '6.1' && this.fs.isDax(ino)) yield* truncateDaxEntries(this.dax, this.mapping(ino), newEndPage / PAGE_SIZE, Number.MAX_SAFE_INTEGER, who);
       // The EOF folio keeps the bytes below the new size; the rest of it is zeroed.
@@ -803,11 +853,10 @@ export class Machine {
    * page cache goes (truncate_inode_pages_final) and the address_space with it.
    */
   private *evict(ino: number, who: string): KGen<void> {
-    if (this.config.kernel !== '6.1' && this.mappings.get(ino)?.nrpages && this.fs.isDaxMapping(ino, this.mappings.get(ino)!)) {
-      if (this.tr.on) this.tr.emit({ t: 'note' }, `Inode ${ino} is evicted: dax_break_layout_final waits (uninterruptibly) for any pinned page and deletes every DAX entry of the file.`);
+    if (this.config.kernel !== '6.1' && this.mappings.get(ino)?.nrpages && this.fs.isDax(ino)) {
+      if (this.tr.on) this.tr.emit({ t: 'note' }, `Inode ${ino} is evicted: dax_break_layout_final waits (uninterruptibly) for any pinned page and deletes every DAX entry of the file, before XFS frees its blocks.`);
       yield* dax_break_layout(this.dax, this.mapping(ino), 0, Infinity, who);
     }
-    this.evictMapping(ino);
   }
 
   /** The inode is gone: its page cache is truncated (evict → truncate_inode_pages_final), then the address_space goes. */
@@ -1040,6 +1089,25 @@ export class Machine {
   /** Number of DRAM and pmem pages in use, for comparisons between mounts. */
   get currentTask(): Task<Json> | null {
     return this.current;
+  }
+}
+
+/** The files a system call names (and so holds open while it runs). */
+function opFiles(op: Op): string[] {
+  switch (op.op) {
+    case 'write':
+    case 'read':
+    case 'fsync':
+    case 'truncate':
+    case 'punch':
+    case 'fallocate':
+      return [op.file];
+    case 'reflink':
+      return [op.src, op.dst];
+    case 'unlink':
+      return [op.file];
+    default:
+      return [];
   }
 }
 

@@ -86,11 +86,10 @@ export class XfsPort {
     const ip = this.mp.inodes.get(ino);
     return !ip || ip.nlink === 0;
   }
-  /** Does this address_space hold DAX entries (value entries) rather than page-cache folios? */
-  isDaxMapping(_ino: number, mapping: { i_pages: { head: unknown } }): boolean {
-    const h = mapping.i_pages.head;
-    // A freed inode no longer says whether it was DAX; the entries do: value entries are DAX.
-    return this.mp.options.dax !== 'never' && h !== null;
+  /** Is the next iput the last reference of an unlinked inode (the one that evicts it)? */
+  isLastRef(ino: number): boolean {
+    const ip = this.mp.inodes.get(ino);
+    return !!ip && ip.iCount === 1 && ip.nlink === 0;
   }
 
   /** The inode has been freed (unlinked and no references left). */

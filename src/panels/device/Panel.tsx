@@ -49,6 +49,8 @@ export function DevicePanel(_props: PanelProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  /** The palette read from CSS, per theme: getComputedStyle on every paint forces a style recalculation. */
+  const palette = useRef<{ key: string; colour: string[]; outside: string; text: string } | null>(null);
 
   // A new run (another scenario) starts from the whole device again.
   useEffect(() => setRegions({ pmem: null, dram: null }), [machine]);
@@ -102,16 +104,25 @@ export function DevicePanel(_props: PanelProps) {
     const dpr = window.devicePixelRatio || 1;
     const w = grid.cols * cell;
     const h = grid.rows * cell;
-    cv.width = Math.round(w * dpr);
-    cv.height = Math.round(h * dpr);
-    cv.style.width = `${w}px`;
-    cv.style.height = `${h}px`;
+    // Resizing a canvas reallocates it: only when the size changed.
+    if (cv.width !== Math.round(w * dpr)) cv.width = Math.round(w * dpr);
+    if (cv.height !== Math.round(h * dpr)) cv.height = Math.round(h * dpr);
+    if (cv.style.width !== `${w}px`) cv.style.width = `${w}px`;
+    if (cv.style.height !== `${h}px`) cv.style.height = `${h}px`;
     const ctx = cv.getContext('2d');
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const css = getComputedStyle(root);
-    const colour = STATES.map((s) => css.getPropertyValue(STATE_VAR[s]).trim() || '#888');
-    const outside = css.getPropertyValue('--dev-outside').trim() || 'transparent';
+    const themeKey = theme ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'auto-dark' : 'auto-light');
+    if (!palette.current || palette.current.key !== themeKey) {
+      const css = getComputedStyle(root);
+      palette.current = {
+        key: themeKey,
+        colour: STATES.map((s) => css.getPropertyValue(STATE_VAR[s]).trim() || '#888'),
+        outside: css.getPropertyValue('--dev-outside').trim() || 'transparent',
+        text: css.getPropertyValue('--text').trim() || '#000',
+      };
+    }
+    const { colour, outside, text } = palette.current;
     const gap = cell >= 5 ? 1 : 0;
     ctx.clearRect(0, 0, w, h);
     for (let c = 0; c < grid.top.length; c++) {
@@ -123,7 +134,7 @@ export function DevicePanel(_props: PanelProps) {
     // The inspected page, outlined.
     if (inspectedIndex !== null && inspectedIndex >= grid.region.start && inspectedIndex < grid.region.start + grid.region.size) {
       const c = Math.floor((inspectedIndex - grid.region.start) / per);
-      ctx.strokeStyle = css.getPropertyValue('--text').trim() || '#000';
+      ctx.strokeStyle = text;
       ctx.lineWidth = 2;
       ctx.strokeRect((c % grid.cols) * cell + 1, Math.floor(c / grid.cols) * cell + 1, cell - 2 - gap, cell - 2 - gap);
     }

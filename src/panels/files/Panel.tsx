@@ -28,19 +28,22 @@ export function FilesPanel({ reducedMotion }: PanelProps) {
   const { steps, opStarts, machine } = useSimShallow((s) => ({ steps: s.steps, opStarts: s.opStarts, machine: s.machine }));
   const cursor = useSim((s) => s.cursor);
 
+  // The files at the start of the current operation: built once per operation, not on every step.
+  const op = cursor > 0 ? (steps[cursor - 1]?.op ?? -1) : -1;
+  const opStart = useMemo(
+    () => (machine && op >= 0 ? timelineOf({ steps, opStarts, machine }).atFrom(op, opStarts[op]).files : null),
+    [machine, steps, opStarts, op],
+  );
   // Remaps of the current operation so far: extents at the op's start vs now.
   const remaps = useMemo((): Remap[] => {
-    if (!world || !machine || cursor === 0) return [];
-    const op = steps[cursor - 1]?.op ?? -1;
-    if (op < 0) return [];
-    const start = timelineOf({ steps, opStarts, machine }).atFrom(op, opStarts[op]);
+    if (!world || !opStart) return [];
     const out: Remap[] = [];
     for (const f of world.files.files.values()) {
-      const was = start.files.files.get(f.ino)?.extents ?? [];
+      const was = opStart.files.get(f.ino)?.extents ?? [];
       out.push(...remapsBetween(f.ino, was, f.extents).filter((r) => r.from !== null));
     }
     return out;
-  }, [world, machine, steps, opStarts, cursor]);
+  }, [world, opStart]);
 
   if (!world) return <div className="dv-files dv-empty">No machine in this scenario: the files panel needs a machine run.</div>;
   const files = sortedFiles(world.files);

@@ -82,26 +82,39 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
     const list = listRef.current;
     if (!list) return;
     let prev: number | null = null;
+    let frame: number | null = null;
+    // Scroll the list only (scrollIntoView would also scroll every ancestor, the whole app included).
+    // Row geometry is read once per animation frame, after every change of that frame: reading it
+    // on each cursor move would force a synchronous layout of the whole page every time.
+    const scrollToCurrent = () => {
+      frame = null;
+      if (prev === null) return;
+      const row = list.children[prev] as HTMLElement | undefined;
+      if (!row) return;
+      const top = row.offsetTop;
+      const bottom = top + row.offsetHeight;
+      const behavior: ScrollBehavior = reducedMotion ? 'auto' : 'smooth';
+      if (top < list.scrollTop) list.scrollTo({ top: Math.max(0, top - 24), behavior });
+      else if (bottom > list.scrollTop + list.clientHeight) list.scrollTo({ top: bottom - list.clientHeight + 24, behavior });
+    };
     const paint = (c: number) => {
       const rows = list.children;
       if (prev !== null && rows[prev]) rows[prev].removeAttribute('aria-current');
       const idx = c - 1 - lo;
       if (idx >= 0 && rows[idx]) {
-        const row = rows[idx] as HTMLElement;
-        row.setAttribute('aria-current', 'step');
-        // Scroll the list only (scrollIntoView would also scroll every ancestor, the whole app included).
-        const top = row.offsetTop;
-        const bottom = top + row.offsetHeight;
-        const behavior: ScrollBehavior = reducedMotion ? 'auto' : 'smooth';
-        if (top < list.scrollTop) list.scrollTo({ top: Math.max(0, top - 24), behavior });
-        else if (bottom > list.scrollTop + list.clientHeight) list.scrollTo({ top: bottom - list.clientHeight + 24, behavior });
+        rows[idx].setAttribute('aria-current', 'step');
         prev = idx;
+        if (frame === null) frame = requestAnimationFrame(scrollToCurrent);
       } else prev = null;
     };
     paint(store.getState().cursor);
-    return store.subscribe((s, p) => {
+    const unsub = store.subscribe((s, p) => {
       if (s.cursor !== p.cursor || s.steps !== p.steps) paint(s.cursor);
     });
+    return () => {
+      unsub();
+      if (frame !== null) cancelAnimationFrame(frame);
+    };
   }, [store, steps, reducedMotion, lo]);
 
   return (

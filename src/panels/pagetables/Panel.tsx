@@ -4,6 +4,7 @@
  * bits. The pfn is a button: picking it lights the same page in every panel (the XArray slot, the
  * device cell, the extent that owns it). Rebuilt from keyframes and pte/vma steps.
  */
+import { memo, useMemo } from 'react';
 import { useSim } from '../../store';
 import type { Step } from '../../engine/trace/steps';
 import '../highlight/highlight.css';
@@ -21,6 +22,20 @@ const BITS: { key: 'present' | 'write' | 'dirty' | 'huge' | 'special' | 'anon'; 
   { key: 'anon', short: 'A', name: 'anonymous (private copy)' },
 ];
 
+/** Leaves listed per process before the rest fold into a "N more" row (a process can map thousands). */
+export const LEAF_LIMIT = 64;
+
+/**
+ * The leaves to list: the first `limit` by address, plus any later one that is changed or lit (so
+ * the current step's entry and the highlighted ones stay visible), in address order.
+ */
+export function leavesToShow<L>(leaves: readonly L[], limit: number, keep: (l: L) => boolean): { shown: L[]; hidden: number } {
+  if (leaves.length <= limit) return { shown: leaves.slice(), hidden: 0 };
+  const shown = leaves.slice(0, limit);
+  for (let i = limit; i < leaves.length; i++) if (keep(leaves[i])) shown.push(leaves[i]);
+  return { shown, hidden: leaves.length - shown.length };
+}
+
 function changedLeaf(step: Step | undefined): string | null {
   return step && step.t === 'pte' ? leafKey(step.pid, step.level, step.vaddr) : null;
 }
@@ -31,9 +46,22 @@ export function PageTablesPanel(_props: PanelProps) {
   const pick = usePickProps();
   const current = useSim((s) => (s.cursor > 0 ? s.steps[s.cursor - 1] : undefined));
   if (!world) return <div className="dv-pt dv-empty">No machine in this scenario: the page tables need a machine run.</div>;
-  const procs = sortedProcs(world.procs);
+  return <PageTables world={world} hl={hl} pick={pick} changed={changedLeaf(current)} />;
+}
+
+const PageTables = memo(function PageTables({
+  world,
+  hl,
+  pick,
+  changed,
+}: {
+  world: NonNullable<ReturnType<typeof useWorld>>;
+  hl: ReturnType<typeof useHighlight>;
+  pick: ReturnType<typeof usePickProps>;
+  changed: string | null;
+}) {
+  const procs = useMemo(() => sortedProcs(world.procs), [world]);
   const nameOf = (ino: number | null) => (ino === null ? 'anonymous' : (world.files.files.get(ino)?.name ?? `ino ${ino}`));
-  const changed = changedLeaf(current);
   const where = (pfn: number) => {
     const b = pfn - world.pmemStartPfn;
     return b >= 0 ? `pmem block ${b}` : pfn === 0 ? 'DRAM (zero page)' : 'DRAM';
@@ -65,7 +93,12 @@ export function PageTablesPanel(_props: PanelProps) {
           </ul>
           <ul className="dv-leaves" aria-label={`page-table entries of ${proc.name}`}>
             {leaves.length === 0 && <li className="dv-meta">no entries: the next access faults</li>}
-            {leaves.map((l) => {
+            {(() => {
+              const { shown, hidden } = leavesToShow(leaves, LEAF_LIMIT, (l) => {
+                const k = leafKey(proc.pid, l.level, l.vaddr);
+                return k === changed || hl.ptes.has(k);
+              });
+              const rows = shown.map((l) => {
               const key = leafKey(proc.pid, l.level, l.vaddr);
               const fp = filePageOf(proc, l);
               return (
@@ -89,10 +122,18 @@ export function PageTablesPanel(_props: PanelProps) {
                   <span className="dv-meta">{where(l.pte.pfn)}</span>
                 </li>
               );
-            })}
+              });
+              if (hidden > 0)
+                rows.push(
+                  <li key="more" className="dv-meta" data-testid="pte-more">
+                    {hidden} more {hidden === 1 ? 'entry' : 'entries'} not listed (the first {LEAF_LIMIT} by address, the changed and the highlighted ones are)
+                  </li>,
+                );
+              return rows;
+            })()}
           </ul>
         </section>
       ))}
     </div>
   );
-}
+});

@@ -11,7 +11,7 @@
 // `interrupt` is used below; importing it also keeps d3-transition's patch of selection.prototype
 // (.transition(), .interrupt()), which the bundler would otherwise drop because d3 says it has no
 // side effects.
-import { interrupt, select, type Selection } from 'd3';
+import { interrupt, select, type EnterElement, type Selection } from 'd3';
 import { CELL_H, CELL_W, CHIP_H, HEADER_H, MARK_LANE, type EdgeLayout, type NodeLayout, type XaLayout } from './layout';
 
 /** What the current step touched, to outline it. */
@@ -36,8 +36,31 @@ export interface XaController {
 }
 
 const DURATION = 320;
+/** Trees with more boxes than this change without motion: hundreds of transitions per step cost more than they show. */
+export const MAX_ANIMATED_NODES = 40;
+
+/**
+ * Everything drawInside() writes for box `n`, as one string: a box whose signature did not change
+ * since its last draw is left alone (with thousands of slots, rewriting every attribute on every
+ * step is most of a frame).
+ */
+export function nodeSignature(n: NodeLayout, focus: XaFocus | null, lit?: ReadonlySet<string>): string {
+  const parts: string[] = [String(n.id), String(n.shift), String(n.offset), String(n.count), String(n.nrValues), String(n.width), String(n.height), n.header];
+  const focusHere = focus && focus.node !== null && focus.node === n.id;
+  parts.push(focusHere ? `f${focus.offset === null ? '*' : focus.offset}` : '');
+  for (const c of n.cells) {
+    parts.push(`${c.slot},${c.x},${c.y},${c.kind},${c.marks.join('.')},${lit?.has(`${n.id ?? ''}:${c.slot}`) ? 'L' : ''},${c.title}`);
+  }
+  for (const c of n.chips) parts.push(`${c.slot},${c.x},${c.y},${c.width},${c.kind},${c.text},${c.title}`);
+  for (const l of n.siblingLinks) parts.push(`${l.from},${l.d}`);
+  return parts.join('|');
+}
+
+/** The signature each box element was last drawn with. */
+const drawn = new WeakMap<Element, string>();
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
+type d3EnterElement = EnterElement;
 
 export function createXaController(rootEl: SVGGElement, onSelect: (key: string | null, id: number | null) => void): XaController {
   const root: G = select(rootEl);
@@ -54,6 +77,9 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
 
   function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null, lit?: ReadonlySet<string>) {
     g.each(function (n) {
+      const sig = nodeSignature(n, focus, lit);
+      if (drawn.get(this) === sig) return;
+      drawn.set(this, sig);
       const box = select(this);
       box.attr('data-node-id', n.id ?? '').attr('data-shift', n.shift).attr('data-offset', n.offset).attr('data-count', n.count).attr('data-nr-values', n.nrValues);
       box.select<SVGRectElement>('rect.xa-box').attr('width', n.width).attr('height', n.height);
@@ -131,7 +157,8 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
 
   return {
     update(layout, o) {
-      const dur = o.animate ? DURATION : 0;
+      const animate = o.animate && layout.nodes.length <= MAX_ANIMATED_NODES;
+      const dur = animate ? DURATION : 0;
       const pos = new Map(layout.nodes.map((n) => [n.key, { x: n.x, y: n.y }]));
       const parentOf = new Map(layout.nodes.map((n) => [n.key, n.parentKey]));
       const translate = (p: { x: number; y: number }) => `translate(${p.x},${p.y})`;
@@ -149,49 +176,71 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
       headTitle.text(h.title);
 
       // Edges.
-      edgesLayer
-        .selectAll<SVGPathElement, EdgeLayout>('path.xa-edge')
-        .data(layout.edges, (e) => e.key)
-        .join(
-          (enter) =>
-            enter
-              .append('path')
-              .attr('class', 'xa-edge')
-              .attr('d', (e) => e.d)
-              .attr('opacity', 0)
-              .call((p) => p.transition().duration(dur).attr('opacity', 1)),
-          (update) => update.call((p) => p.transition().duration(dur).attr('d', (e) => e.d).attr('opacity', 1)),
-          (exit) => exit.call((p) => p.transition().duration(dur).attr('opacity', 0).remove()),
-        )
-        .attr('data-edge', (e) => e.key);
+      const edges = edgesLayer.selectAll<SVGPathElement, EdgeLayout>('path.xa-edge').data(layout.edges, (e) => e.key);
+      if (animate) {
+        edges
+          .join(
+            (enter) =>
+              enter
+                .append('path')
+                .attr('class', 'xa-edge')
+                .attr('d', (e) => e.d)
+                .attr('opacity', 0)
+                .call((p) => p.transition().duration(dur).attr('opacity', 1)),
+            (update) => update.call((p) => p.transition().duration(dur).attr('d', (e) => e.d).attr('opacity', 1)),
+            (exit) => exit.call((p) => p.transition().duration(dur).attr('opacity', 0).remove()),
+          )
+          .attr('data-edge', (e) => e.key);
+      } else {
+        edges.exit().interrupt().remove();
+        edges
+          .enter()
+          .append('path')
+          .attr('class', 'xa-edge')
+          .attr('opacity', 1)
+          .attr('data-edge', (e) => e.key)
+          .merge(edges)
+          .each(function (e) {
+            // Only touch what changed (an unchanged edge costs a comparison, not a DOM write).
+            if (this.getAttribute('d') !== e.d) this.setAttribute('d', e.d);
+            if (this.getAttribute('opacity') !== '1') {
+              interrupt(this);
+              this.setAttribute('opacity', '1');
+            }
+          });
+      }
 
       // Boxes.
       const startOf = (n: NodeLayout) => {
         const pk = n.parentKey;
         return (pk && (prev.get(pk) ?? pos.get(pk))) || { x: n.x, y: n.y };
       };
-      nodesLayer
-        .selectAll<SVGGElement, NodeLayout>('g.xa-node')
-        .data(layout.nodes, (n) => n.key)
-        .join(
+      const makeBox = (enter: Selection<d3EnterElement, NodeLayout, SVGGElement, unknown>) => {
+        const g = enter
+          .append('g')
+          .attr('class', 'xa-node')
+          .attr('data-key', (n) => n.key)
+          .attr('transform', (n) => translate(animate ? startOf(n) : n))
+          .attr('opacity', animate ? 0 : 1)
+          .on('click', (ev: MouseEvent, n) => {
+            ev.stopPropagation();
+            onSelect(n.key, n.id);
+          });
+        g.append('title').attr('class', 'xa-node-title');
+        g.append('rect').attr('class', 'xa-box').attr('rx', 5);
+        g.append('text').attr('class', 'xa-header').attr('x', 8).attr('y', HEADER_H / 2 + 3);
+        g.append('g').attr('class', 'xa-sibs');
+        g.append('g').attr('class', 'xa-cells');
+        g.append('g').attr('class', 'xa-marks');
+        g.append('g').attr('class', 'xa-chips');
+        return g;
+      };
+      const boxes = nodesLayer.selectAll<SVGGElement, NodeLayout>('g.xa-node').data(layout.nodes, (n) => n.key);
+      let all: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>;
+      if (animate) {
+        all = boxes.join(
           (enter) => {
-            const g = enter
-              .append('g')
-              .attr('class', 'xa-node')
-              .attr('data-key', (n) => n.key)
-              .attr('transform', (n) => translate(startOf(n)))
-              .attr('opacity', 0)
-              .on('click', (ev: MouseEvent, n) => {
-                ev.stopPropagation();
-                onSelect(n.key, n.id);
-              });
-            g.append('title').attr('class', 'xa-node-title');
-            g.append('rect').attr('class', 'xa-box').attr('rx', 5);
-            g.append('text').attr('class', 'xa-header').attr('x', 8).attr('y', HEADER_H / 2 + 3);
-            g.append('g').attr('class', 'xa-sibs');
-            g.append('g').attr('class', 'xa-cells');
-            g.append('g').attr('class', 'xa-marks');
-            g.append('g').attr('class', 'xa-chips');
+            const g = makeBox(enter);
             g.transition()
               .duration(dur)
               .attr('transform', (n) => translate(n))
@@ -222,9 +271,29 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
                 .attr('opacity', 0)
                 .remove(),
             ),
-        )
-        .attr('data-selected', (n) => (n.key === o.selectedKey ? 'true' : null))
-        .call((g) => drawInside(g, o.focus, o.lit));
+        );
+      } else {
+        // Large tree (or reduced motion): every change is immediate, and only what changed is written.
+        boxes.exit().interrupt().remove();
+        boxes.each(function (n) {
+          const t = translate(n);
+          if (this.getAttribute('transform') !== t || this.getAttribute('opacity') !== '1' || this.hasAttribute('data-exiting')) {
+            interrupt(this);
+            this.setAttribute('transform', t);
+            this.setAttribute('opacity', '1');
+            this.removeAttribute('data-exiting');
+          }
+        });
+        all = makeBox(boxes.enter()).merge(boxes);
+      }
+      all.each(function (n) {
+        const sel = n.key === o.selectedKey;
+        if (sel !== (this.getAttribute('data-selected') === 'true')) {
+          if (sel) this.setAttribute('data-selected', 'true');
+          else this.removeAttribute('data-selected');
+        }
+      });
+      all.call((g) => drawInside(g, o.focus, o.lit));
 
       prev = pos;
       prevParent = parentOf;
