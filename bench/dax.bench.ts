@@ -11,18 +11,8 @@ import { MiB } from '../src/engine/constants';
 import { handle_mm_fault } from '../src/engine/mm/fault';
 import { runToEnd } from '../src/engine/kernel/sched';
 import { KERNEL_EXPLAINED_RULES } from '../src/engine/debug/check-machine';
+import { xorshift32 } from './prng';
 
-function xorshift32(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 function machine(config: object, trace = false): Machine {
   const m = Machine.create({ version: 1, config, ops: [] }, { trace });

@@ -17,6 +17,7 @@ import { plainMemoryProvider } from '../src/engine/mm/memory';
 import { Tracer } from '../src/engine/trace/steps';
 import { Filesystem } from '../src/engine/fs/xfs/index';
 import { isErr } from '../src/engine/errno';
+import { xorshift32 } from './prng';
 
 const MiB = 1024 * 1024;
 const B = 4096;
@@ -24,15 +25,7 @@ const B = 4096;
 function workload(ops: number): { seconds: number; checksum: number; errors: number } {
   const dev = new PmemDevice({ size: 64 * MiB, memory: plainMemoryProvider() });
   const fs = new Filesystem({ dev, dataStart: 2 * MiB, nrBlocks: (62 * MiB) / B, tracer: new Tracer(false), options: { dax: 'always', reflink: true }, fsid: 1 });
-  let s = 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
+  const next = xorshift32(1);
   const files: number[] = [];
   for (let i = 0; i < 8; i++) {
     const ino = fs.create(`f${i}`);

@@ -12,20 +12,10 @@
  */
 import type { Report } from './run.ts';
 import { XArray, xa_erase, xa_load, xa_mk_value, xa_store, xa_store_order, type XaEntry } from '../src/engine/lib/xarray.ts';
+import { xorshift32 } from './prng';
 
 const REPS = 5;
 
-function xorshift32(seed = 1): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 class Sum {
   ops = 0;

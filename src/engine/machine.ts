@@ -14,6 +14,7 @@
  */
 import { PAGE_SIZE, PMD_SIZE, PG_PMD_NR } from './constants';
 import { isErr, kerr, KErr, ERRNO } from './errno';
+import { bytesText } from './trace/bytes';
 import { Tracer, hex, type Json, type PteRef, type Step } from './trace/steps';
 import { PmemDevice } from './drivers/pmem';
 import { PhysMap } from './mm/physmap';
@@ -1128,12 +1129,7 @@ function isErrJson(r: Json): boolean {
   return !!r && typeof r === 'object' && !Array.isArray(r) && 'errno' in r;
 }
 
-function bytesJson(b: Uint8Array): string {
-  // Printable ASCII as text, anything else as \xNN, so outputs stay readable and exact.
-  let s = '';
-  for (const c of b) s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
-  return s;
-}
+const bytesJson = (b: Uint8Array): string => bytesText(b);
 
 function storeBytes(op: Extract<Op, { op: 'store' }>): Uint8Array {
   if (op.data !== undefined) return new TextEncoder().encode(op.data);

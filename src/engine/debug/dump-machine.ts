@@ -17,18 +17,13 @@ import { PAGE_SIZE, CACHELINE_SIZE } from '../constants';
 import { locatePage } from '../drivers/pmem';
 import { hex, type Json } from '../trace/steps';
 import { xaDump } from '../lib/xarray-dump';
+import { bytesText as formatBytes } from '../trace/bytes';
 import { vmFlagsString } from '../mm/mm';
 import type { Machine } from '../machine';
 
+/** Page contents in dumps: trailing zeros trimmed. */
 export function bytesText(b: Uint8Array): string {
-  let end = b.length;
-  while (end > 0 && b[end - 1] === 0) end--;
-  let s = '';
-  for (let i = 0; i < end; i++) {
-    const c = b[i];
-    s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0');
-  }
-  return s;
+  return formatBytes(b, true);
 }
 
 function pteFlags(p: { present: boolean; write: boolean; dirty: boolean; huge: boolean; special: boolean; anon: boolean }): string {

@@ -19,6 +19,10 @@
  * dax_read_lock SRCU, CONFIG_FS_DAX_LIMITED. Model note: iomap_iter's begin/end pairs are
  * called directly (one iteration per fault, as a 4 KiB or 2 MiB fault always is).
  */
+import {
+  IOMAP_WRITE, IOMAP_ZERO, IOMAP_FAULT, IOMAP_DIRECT, IOMAP_UNSHARE, IOMAP_DAX, IOMAP_F_NEW, IOMAP_F_DIRTY, IOMAP_F_SHARED,
+  type Iomap, type IomapPair,
+} from './iomap';
 import { PAGE_SIZE, PMD_SIZE, PG_PMD_COLOUR, PG_PMD_NR, PMD_ORDER } from '../constants';
 import { isErr, kerr, type KErr } from '../errno';
 import { hex, type Json, type PteRef, type Tracer } from '../trace/steps';
@@ -77,38 +81,11 @@ import { VM_SHARED, VM_SYNC, linear_page_index, type AddressSpaces, type Mm, typ
 
 // ---- iomap, as the filesystem answers it -------------------------------------------------
 
-export const IOMAP_WRITE = 1 << 0;
-export const IOMAP_ZERO = 1 << 1;
-export const IOMAP_REPORT = 1 << 2;
-export const IOMAP_FAULT = 1 << 3;
-export const IOMAP_DIRECT = 1 << 4;
-export const IOMAP_NOWAIT = 1 << 5;
-export const IOMAP_OVERWRITE_ONLY = 1 << 6;
-export const IOMAP_UNSHARE = 1 << 7;
-export const IOMAP_DAX = 1 << 8;
-
-export const IOMAP_F_NEW = 1 << 0;
-export const IOMAP_F_DIRTY = 1 << 1;
-export const IOMAP_F_SHARED = 1 << 2;
-
-export type IomapType = 'HOLE' | 'MAPPED' | 'UNWRITTEN';
-
-export interface Iomap {
-  type: IomapType;
-  flags: number;
-  /** device byte offset of `offset`, or -1 for a hole */
-  addr: number;
-  /** file byte offset the mapping starts at */
-  offset: number;
-  /** bytes */
-  length: number;
-}
-
-export interface IomapPair {
-  iomap: Iomap;
-  /** the extent to copy from for copy-on-write (same as iomap when there is none) */
-  srcmap: Iomap;
-}
+export {
+  IOMAP_WRITE, IOMAP_ZERO, IOMAP_REPORT, IOMAP_FAULT, IOMAP_DIRECT, IOMAP_NOWAIT, IOMAP_OVERWRITE_ONLY, IOMAP_UNSHARE, IOMAP_DAX,
+  IOMAP_F_NEW, IOMAP_F_DIRTY, IOMAP_F_SHARED,
+} from './iomap';
+export type { IomapType, Iomap, IomapPair } from './iomap';
 
 /** The filesystem's iomap_ops as DAX sees them. */
 export interface IomapOps {

@@ -31,6 +31,7 @@
  * filemap_map_pages (fault-around: only the faulting page is mapped). Blocks are 4 KiB, the
  * page size, so a folio is always one block.
  */
+import { bytesText } from '../trace/bytes';
 import { PAGE_SIZE } from '../constants';
 import { ERRNO, isErr, kerr, KErr } from '../errno';
 import { hex, type Json, type PteRef } from '../trace/steps';
@@ -871,12 +872,4 @@ function isErrJson(r: Json): boolean {
   return !!r && typeof r === 'object' && !Array.isArray(r) && 'errno' in r;
 }
 
-/** How each byte value prints: printable ASCII as itself, anything else (and the backslash) as \xNN. */
-const BYTE_TEXT: readonly string[] = Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : '\\x' + c.toString(16).padStart(2, '0')));
-
-/** The machine's read(2) result format (machine.ts bytesJson), built without per-byte concatenation. */
-function bytesJson(b: Uint8Array): string {
-  const parts: string[] = new Array<string>(b.length);
-  for (let i = 0; i < b.length; i++) parts[i] = BYTE_TEXT[b[i]];
-  return parts.join('');
-}
+const bytesJson = (b: Uint8Array): string => bytesText(b);

@@ -12,7 +12,7 @@ import { useSim, useSimShallow } from '../../store';
 import type { PanelProps } from '../types';
 import { bytesPreview, dramPageHead, pmemPageHead } from './bytes';
 import { buildGrid, pageRefs, STATE_LABEL, STATE_SHORT, STATE_VAR, STATES, statesOfMask, wholeRegion, zoomIn, zoomOut, type Region, type Space } from './layout';
-import { MachineTimeline } from './machine-view';
+import { machineTimelineOf } from './machine-view';
 import './device.css';
 
 function hex(n: number): string {
@@ -56,7 +56,7 @@ export function DevicePanel(_props: PanelProps) {
   useEffect(() => setRegions({ pmem: null, dram: null }), [machine]);
 
   const timeline = useMemo(
-    () => (machine ? new MachineTimeline(steps, opStarts, machine.keyframes, machine.memory.pmemStartPfn) : null),
+    () => (machine ? machineTimelineOf(steps, opStarts, machine.keyframes, machine.memory.pmemStartPfn) : null),
     [machine, steps, opStarts],
   );
   const state = useMemo(() => (timeline ? timeline.stateAt(cursor) : null), [timeline, cursor]);

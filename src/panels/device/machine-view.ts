@@ -258,6 +258,17 @@ function cloneState(st: MachineState): MachineState {
   };
 }
 
+const shared = new WeakMap<readonly Json[], { steps: readonly Step[]; opStarts: readonly number[]; tl: MachineTimeline }>();
+
+/** One MachineTimeline per trace (keyed by its keyframes), shared by every panel that reads it. */
+export function machineTimelineOf(steps: readonly Step[], opStarts: readonly number[], keyframes: readonly Json[], pmemStartPfn: number): MachineTimeline {
+  const hit = shared.get(keyframes);
+  if (hit && hit.steps === steps && hit.opStarts === opStarts && hit.tl.pmemStartPfn === pmemStartPfn) return hit.tl;
+  const tl = new MachineTimeline(steps, opStarts, keyframes, pmemStartPfn);
+  shared.set(keyframes, { steps, opStarts, tl });
+  return tl;
+}
+
 /**
  * The machine at any cursor: the keyframe of the op boundary at or before the cursor, plus the
  * steps from there (at most one operation's worth). Before the first op (the machine's boot steps)
@@ -288,7 +299,20 @@ export class MachineTimeline {
     return cursor >= this.steps.length ? this.opStarts.length : k;
   }
 
+  private last: { cursor: number; state: MachineState } | null = null;
+
+  /**
+   * The machine after `cursor` steps; O(steps since the op boundary before it). Asking again for the
+   * same cursor returns the same object (panels sharing a timeline build it once). Read-only.
+   */
   stateAt(cursor: number): MachineState {
+    if (this.last && this.last.cursor === cursor) return this.last.state;
+    const state = this.build(cursor);
+    this.last = { cursor, state };
+    return state;
+  }
+
+  private build(cursor: number): MachineState {
     if (this.opStarts.length === 0) return this.keyframe(0);
     if (cursor < this.opStarts[0]) {
       const st = this.keyframe(0);

@@ -8,7 +8,7 @@
 import { useMemo } from 'react';
 import type { Json, Step } from '../../engine/trace/steps';
 import { useSim, useSimShallow } from '../../store';
-import { MachineTimeline, type PageRecord } from '../device/machine-view';
+import { machineTimelineOf, type PageRecord } from '../device/machine-view';
 import type { PanelProps } from '../types';
 import { pagesToShow, FIELD_ORDER } from './select';
 import './structpage.css';
@@ -36,7 +36,7 @@ export function StructPagePanel(_props: PanelProps) {
   }));
   const cursor = useSim((s) => s.cursor);
   const timeline = useMemo(
-    () => (machine ? new MachineTimeline(steps, opStarts, machine.keyframes, machine.memory.pmemStartPfn) : null),
+    () => (machine ? machineTimelineOf(steps, opStarts, machine.keyframes, machine.memory.pmemStartPfn) : null),
     [machine, steps, opStarts],
   );
   const state = useMemo(() => (timeline ? timeline.stateAt(cursor) : null), [timeline, cursor]);

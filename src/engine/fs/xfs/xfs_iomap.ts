@@ -37,40 +37,15 @@ import { xfs_trans_reserve } from './xfs_log';
 import { fsbEnd, fsbOf, type XfsInode, type XfsMount, XFS_BLOCK_SIZE, XFS_MAX_FILE_SIZE, XFS_MAX_IOMAP_ALLOC } from './xfs_mount';
 import { xfs_is_cow_inode, xfs_reflink_allocate_cow, xfs_reflink_cancel_cow_range, xfs_reflink_end_cow, xfs_reflink_trim_around_shared } from './xfs_reflink';
 
-// Request flags (include/linux/iomap.h).
-export const IOMAP_WRITE = 1 << 0;
-export const IOMAP_ZERO = 1 << 1;
-export const IOMAP_REPORT = 1 << 2;
-export const IOMAP_FAULT = 1 << 3;
-export const IOMAP_DIRECT = 1 << 4;
-export const IOMAP_NOWAIT = 1 << 5;
-export const IOMAP_DAX = 1 << 8;
-
-// Mapping flags.
-export const IOMAP_F_NEW = 1 << 0;
-export const IOMAP_F_DIRTY = 1 << 1;
-export const IOMAP_F_SHARED = 1 << 2;
-
-/** iomap->addr of a hole. */
-export const IOMAP_NULL_ADDR = -1;
-
-export type IomapType = 'HOLE' | 'MAPPED' | 'UNWRITTEN';
-
-export interface Iomap {
-  type: IomapType;
-  flags: number;
-  /** Device byte offset of `offset`, or -1 for a hole. */
-  addr: number;
-  /** File byte offset. */
-  offset: number;
-  /** Bytes. */
-  length: number;
-}
-
-export interface IomapPair {
-  iomap: Iomap;
-  srcmap: Iomap;
-}
+export {
+  IOMAP_WRITE, IOMAP_ZERO, IOMAP_REPORT, IOMAP_FAULT, IOMAP_DIRECT, IOMAP_NOWAIT, IOMAP_DAX,
+  IOMAP_F_NEW, IOMAP_F_DIRTY, IOMAP_F_SHARED, IOMAP_NULL_ADDR,
+} from '../iomap';
+export type { IomapType, Iomap, IomapPair } from '../iomap';
+import {
+  IOMAP_WRITE, IOMAP_ZERO, IOMAP_REPORT, IOMAP_DAX,
+  IOMAP_F_NEW, IOMAP_F_DIRTY, IOMAP_F_SHARED, IOMAP_NULL_ADDR, type Iomap, type IomapPair,
+} from '../iomap';
 
 /** Names of the mapping flags, for step texts. */
 export function iomapFlagNames(flags: number): string {

@@ -1,0 +1,17 @@
+import { chromium } from '@playwright/test';
+import { preview } from 'vite';
+const server = await preview({ root: '/work/main', build: { outDir: 'dist-bench', sourcemap: true }, preview: { port: 4179, strictPort: true }, logLevel: 'error' });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 },  });
+await page.goto('http://localhost:4179/?debug=1&scenario=bench-xarray-10k');
+await page.waitForFunction(`(() => { const s = window.__daxviz && window.__daxviz.getState(); return !!s && s.engineState === 'ready'; })()`, undefined, { timeout: 180000 });
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable'); await cdp.send('Profiler.start');
+await page.evaluate(`(async () => { const st = window.__daxviz; const n = st.getState().steps.length; st.getState().seek(n - 4000); await new Promise(r => setTimeout(r, 1500)); st.getState().setSpeed(8); st.getState().setPlaying(true); await new Promise(r => setTimeout(r, 3000)); st.getState().setPlaying(false); })()`);
+const { profile } = await cdp.send('Profiler.stop');
+const self = new Map<string, number>(); const byId = new Map(profile.nodes.map((n: any) => [n.id, n]));
+const dt = profile.timeDeltas!; profile.samples!.forEach((s: number, i: number) => { const n: any = byId.get(s); const k = n.callFrame.functionName + ' ' + n.callFrame.url.split('/').pop() + ':' + n.callFrame.lineNumber; self.set(k, (self.get(k) || 0) + (dt[i] || 0)); });
+const tot = [...self.values()].reduce((a, b) => a + b, 0);
+console.log('total ms', tot / 1000);
+[...self].sort((a, b) => b[1] - a[1]).slice(0, 25).forEach(([k, t]) => console.log((t / tot * 100).toFixed(1) + '%', k));
+await browser.close(); server.httpServer.close();

@@ -1,0 +1,18 @@
+import { chromium } from '@playwright/test';
+import { preview } from 'vite';
+const server = await preview({ root: '/work/main', build: { outDir: 'dist-bench' }, preview: { port: 4179, strictPort: true }, logLevel: 'error' });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+await page.goto('http://localhost:4179/?debug=1&scenario=bench-xarray-10k');
+await page.waitForFunction(`(() => { const s = window.__daxviz && window.__daxviz.getState(); return !!s && s.engineState === 'ready'; })()`, undefined, { timeout: 180000 });
+await page.evaluate(`(async () => { const st = window.__daxviz; const n = st.getState().steps.length; st.getState().seek(n - 4000); await new Promise(r => setTimeout(r, 1500)); })()`);
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable'); await cdp.send('Profiler.start');
+await page.evaluate(`(async () => { const st = window.__daxviz; for (let i = 0; i < 10; i++) { st.getState().stepBy(1); await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0))); } })()`);
+const { profile } = await cdp.send('Profiler.stop');
+const byId = new Map<number, any>(profile.nodes.map((n: any) => [n.id, n]));
+const parent = new Map<number, number>(); for (const n of profile.nodes as any[]) for (const c of n.children ?? []) parent.set(c, n.id);
+const incl = new Map<string, number>(); const dt = profile.timeDeltas!;
+profile.samples!.forEach((s: number, i: number) => { const seen = new Set<string>(); let id: number | undefined = s; while (id !== undefined) { const n = byId.get(id); const k = n.callFrame.functionName + ':' + n.callFrame.lineNumber; if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) || 0) + (dt[i] || 0)); } id = parent.get(id); } });
+[...incl].filter(([k]) => /^[A-Za-z]/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, 60).forEach(([k, t]) => console.log((t / 1000).toFixed(0).padStart(6), k));
+await browser.close(); server.httpServer.close();
