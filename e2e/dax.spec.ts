@@ -88,6 +88,10 @@ test.describe('DAX scenarios', () => {
       await page.getByTestId('scrubber').fill(String(c));
       await check(c);
     }
+    // Land exactly on `to` before walking back with the keyboard.
+    await page.getByTestId('scrubber').fill(String(to));
+    await check(to);
+    await page.getByTestId('app').focus();
     for (let c = to - 1; c > to - 12; c--) {
       await app.press('ArrowLeft');
       await check(c);

@@ -4,6 +4,23 @@ import { record, runScenario } from '../highlight/testing';
 import { CallPathTimeline, callPathAt, sourceLink } from './stack';
 
 describe('call path from call/ret steps', () => {
+  it('jumping back restarts from a checkpoint and gives what a fresh scan gives', () => {
+    for (const key of Object.keys(SCENARIOS)) {
+      const r = record(buildMachine(key));
+      const tl = new CallPathTimeline(r.steps, 5);
+      tl.pathAt(r.steps.length);
+      // Every cursor, visited backwards then at a fixed pseudo-random order (fixed seed).
+      const order: number[] = [];
+      for (let c = r.steps.length; c >= 0; c--) order.push(c);
+      let x = 12345;
+      for (let i = 0; i < 40; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        order.push(x % (r.steps.length + 1));
+      }
+      for (const c of order) expect(tl.pathAt(c)).toEqual(callPathAt(r.steps, c));
+    }
+  });
+
   it('equals the engine call stack after every step of every kernel-facts scenario (sleeping and resumed tasks included)', () => {
     for (const key of Object.keys(SCENARIOS)) {
       const r = record(buildMachine(key));

@@ -105,24 +105,47 @@ function snapshot(st: ScanState): CallPath {
   return { running, others };
 }
 
+function cloneScan(st: ScanState): ScanState {
+  const tasks = new Map<string, TaskStack>();
+  for (const [k, t] of st.tasks) tasks.set(k, { ...t, frames: t.frames.slice() });
+  return { tasks, cur: st.cur };
+}
+
+/** Steps between two saved scan states (checkpoints). */
+export const CHECKPOINT_EVERY = 4096;
+
 /**
- * Call paths at any cursor. Moving forward continues from the last answer; moving back scans
- * from the start (the steps carry no task ids, so there is no exact undo).
+ * Call paths at any cursor. Moving forward continues from the last answer; moving back restarts
+ * from the checkpoint saved at or before the cursor (one every CHECKPOINT_EVERY steps, taken while
+ * scanning forward), so a jump costs at most that many steps (the steps carry no task ids, so
+ * there is no exact undo).
  */
 export class CallPathTimeline {
   private st: ScanState = { tasks: new Map(), cur: null };
   private at = 0;
+  /** checkpoints[i]: the scan state after i * CHECKPOINT_EVERY steps (read-only copies) */
+  private readonly checkpoints: ScanState[] = [{ tasks: new Map(), cur: null }];
 
-  constructor(private readonly steps: readonly Step[]) {}
+  constructor(
+    private readonly steps: readonly Step[],
+    /** steps between checkpoints */
+    private readonly every: number = CHECKPOINT_EVERY,
+  ) {}
 
   /** The call path after `cursor` steps: what is open while the step at cursor - 1 happens. */
   pathAt(cursor: number): CallPath {
     const c = Math.max(0, Math.min(this.steps.length, cursor));
+    const every = this.every;
     if (c < this.at) {
-      this.st = { tasks: new Map(), cur: null };
-      this.at = 0;
+      const i = Math.min(Math.floor(c / every), this.checkpoints.length - 1);
+      this.st = cloneScan(this.checkpoints[i]);
+      this.at = i * every;
     }
-    for (; this.at < c; this.at++) scan(this.st, this.steps[this.at]);
+    for (; this.at < c; ) {
+      scan(this.st, this.steps[this.at]);
+      this.at++;
+      if (this.at % every === 0 && this.checkpoints.length === this.at / every) this.checkpoints.push(cloneScan(this.st));
+    }
     return snapshot(this.st);
   }
 }

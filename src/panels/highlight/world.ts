@@ -85,9 +85,50 @@ export class WorldTimeline {
     return w;
   }
 
+  /** The last few keyframes parsed, most recent last (parsing a dump costs more than copying its world). */
+  private readonly parsed = new Map<number, World>();
+
+  /** A fresh (mutable) world at keyframe k. */
+  /**
+   * The world after `to` steps, from `w` (left untouched): the files and the processes are copied
+   * only when a step between changes them, so a step that touches neither costs no copy (a machine
+   * can map thousands of pages).
+   */
+  private applyFrom(w: World, to: number): World {
+    const out: World = { ...w };
+    let ownFiles = false;
+    let ownProcs = false;
+    const step = (i: number, dir: 1 | -1) => {
+      const s = this.steps[i];
+      if (s.t === 'extents' || s.t === 'inode' || s.t === 'refcount') {
+        if (!ownFiles) {
+          out.files = cloneFiles(out.files);
+          ownFiles = true;
+        }
+        applyFileStep(out.files, s, dir);
+      } else if (s.t === 'pte' || s.t === 'vma') {
+        if (!ownProcs) {
+          out.procs = cloneProcs(out.procs);
+          ownProcs = true;
+        }
+        applyProcStep(out.procs, s, dir, this.procName(i));
+      }
+    };
+    if (to > w.cursor) for (let i = w.cursor; i < to; i++) step(i, 1);
+    else for (let i = w.cursor - 1; i >= to; i--) step(i, -1);
+    out.cursor = to;
+    return out;
+  }
+
   private fromKeyframe(k: number): World {
-    const d = this.kf![k];
-    return { cursor: this.bounds[k], files: filesFromDump(d), procs: procsFromDump(d), pmemStartPfn: this.pmemStartPfn, version: this.version };
+    let w = this.parsed.get(k);
+    if (!w) {
+      const d = this.kf![k];
+      w = { cursor: this.bounds[k], files: filesFromDump(d), procs: procsFromDump(d), pmemStartPfn: this.pmemStartPfn, version: this.version };
+      if (this.parsed.size >= 8) this.parsed.delete(this.parsed.keys().next().value!);
+    } else this.parsed.delete(k);
+    this.parsed.set(k, w);
+    return cloneWorld(w);
   }
 
   /**
@@ -116,7 +157,7 @@ export class WorldTimeline {
       const cands: { cost: number; make: () => World }[] = [];
       if (before >= 0) cands.push({ cost: c - this.bounds[before], make: () => this.apply(this.fromKeyframe(before), this.bounds[before], c) });
       if (after >= 0) cands.push({ cost: this.bounds[after] - c, make: () => this.apply(this.fromKeyframe(after), this.bounds[after], c) });
-      if (last) cands.push({ cost: Math.abs(c - last.cursor), make: () => this.apply(cloneWorld(last), last.cursor, c) });
+      if (last) cands.push({ cost: Math.abs(c - last.cursor), make: () => this.applyFrom(last, c) });
       cands.sort((a, b) => a.cost - b.cost);
       w = cands[0].make();
     }

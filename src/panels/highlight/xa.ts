@@ -8,7 +8,7 @@
  */
 import { decodeDaxEntry } from '../../engine/fs/dax-entry';
 import { isHeadEntry, isNodeDump, isSiblingDump, type XaEntryDump, type XaNodeDump, type XaTreeDump } from '../xarray/tree-types';
-import { inoOfXa, type Highlight } from './related';
+import { inoOfXa, isEmptyHighlight, type Highlight } from './related';
 
 /** The pfn an entry names, or null (empty, zero-page or unknown entries). */
 export function entryPfn(e: XaEntryDump): number | null {
@@ -24,7 +24,7 @@ export function entryPfn(e: XaEntryDump): number | null {
 export function litSlots(tree: XaTreeDump, xa: string, h: Highlight): Set<string> {
   const out = new Set<string>();
   const ino = inoOfXa(xa);
-  if (ino === null || !tree) return out;
+  if (ino === null || !tree || isEmptyHighlight(h)) return out;
   const pageLit = (first: number, n: number) => {
     for (let i = 0; i < n; i++) if (h.pages.has(`${ino}:${first + i}`)) return true;
     return false;

@@ -47,7 +47,7 @@ function kindLabel(s: Step): string {
 }
 
 /** Steps per chunk of the log window. */
-export const LOG_CHUNK = 200;
+export const LOG_CHUNK = 100;
 
 /** The window [lo, hi) of the log shown for a cursor. */
 export function logWindow(cursor: number, total: number): { lo: number; hi: number } {

@@ -60,7 +60,7 @@ const PageTables = memo(function PageTables({
   pick: ReturnType<typeof usePickProps>;
   changed: string | null;
 }) {
-  const procs = useMemo(() => sortedProcs(world.procs), [world]);
+  const procs = useMemo(() => sortedProcs(world.procs), [world.procs]);
   const nameOf = (ino: number | null) => (ino === null ? 'anonymous' : (world.files.files.get(ino)?.name ?? `ino ${ino}`));
   const where = (pfn: number) => {
     const b = pfn - world.pmemStartPfn;
@@ -94,7 +94,9 @@ const PageTables = memo(function PageTables({
           <ul className="dv-leaves" aria-label={`page-table entries of ${proc.name}`}>
             {leaves.length === 0 && <li className="dv-meta">no entries: the next access faults</li>}
             {(() => {
+              const anyKept = hl.ptes.size > 0 || (changed !== null && changed.startsWith(`${proc.pid}:`));
               const { shown, hidden } = leavesToShow(leaves, LEAF_LIMIT, (l) => {
+                if (!anyKept) return false;
                 const k = leafKey(proc.pid, l.level, l.vaddr);
                 return k === changed || hl.ptes.has(k);
               });

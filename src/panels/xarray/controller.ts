@@ -39,21 +39,42 @@ const DURATION = 320;
 /** Trees with more boxes than this change without motion: hundreds of transitions per step cost more than they show. */
 export const MAX_ANIMATED_NODES = 40;
 
+/** Trees with more boxes than this label entries (chips) only in the touched and the selected box. */
+export const MAX_CHIPPED_NODES = 40;
+
 /**
  * Everything drawInside() writes for box `n`, as one string: a box whose signature did not change
  * since its last draw is left alone (with thousands of slots, rewriting every attribute on every
  * step is most of a frame).
  */
-export function nodeSignature(n: NodeLayout, focus: XaFocus | null, lit?: ReadonlySet<string>): string {
-  const parts: string[] = [String(n.id), String(n.shift), String(n.offset), String(n.count), String(n.nrValues), String(n.width), String(n.height), n.header];
+export function nodeSignature(n: NodeLayout, focus: XaFocus | null, lit?: ReadonlySet<string>, chips = true): string {
   const focusHere = focus && focus.node !== null && focus.node === n.id;
+  const parts: string[] = [chips ? 'C' : '-', String(n.id), String(n.shift), String(n.offset), String(n.count), String(n.nrValues), String(n.width), String(n.height), n.header];
   parts.push(focusHere ? `f${focus.offset === null ? '*' : focus.offset}` : '');
-  for (const c of n.cells) {
-    parts.push(`${c.slot},${c.x},${c.y},${c.kind},${c.marks.join('.')},${lit?.has(`${n.id ?? ''}:${c.slot}`) ? 'L' : ''},${c.title}`);
+  if (lit && lit.size) {
+    const prefix = `${n.id ?? ''}:`;
+    const here: string[] = [];
+    for (const k of lit) if (k.startsWith(prefix)) here.push(k.slice(prefix.length));
+    parts.push(here.sort().join('.'));
   }
+  parts.push(contentSignature(n));
+  return parts.join('|');
+}
+
+/** The signature of a box's cells, chips and sibling links (cached: layouts reuse them for unchanged nodes). */
+const contentSigs = new WeakMap<object, string>();
+function contentSignature(n: NodeLayout): string {
+  const hit = contentSigs.get(n.cells);
+  if (hit !== undefined && contentSigs.get(n.chips) === hit && contentSigs.get(n.siblingLinks) === hit) return hit;
+  const parts: string[] = [];
+  for (const c of n.cells) parts.push(`${c.slot},${c.x},${c.y},${c.kind},${c.marks.join('.')},${c.title}`);
   for (const c of n.chips) parts.push(`${c.slot},${c.x},${c.y},${c.width},${c.kind},${c.text},${c.title}`);
   for (const l of n.siblingLinks) parts.push(`${l.from},${l.d}`);
-  return parts.join('|');
+  const sig = parts.join('|');
+  contentSigs.set(n.cells, sig);
+  contentSigs.set(n.chips, sig);
+  contentSigs.set(n.siblingLinks, sig);
+  return sig;
 }
 
 /** The signature each box element was last drawn with. */
@@ -75,9 +96,10 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
   let prev = new Map<string, { x: number; y: number }>();
   let prevParent = new Map<string, string | null>();
 
-  function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null, lit?: ReadonlySet<string>) {
+  function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null, lit: ReadonlySet<string> | undefined, chipsOf: (n: NodeLayout) => boolean) {
     g.each(function (n) {
-      const sig = nodeSignature(n, focus, lit);
+      const withChips = chipsOf(n);
+      const sig = nodeSignature(n, focus, lit, withChips);
       if (drawn.get(this) === sig) return;
       drawn.set(this, sig);
       const box = select(this);
@@ -132,7 +154,7 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
       box
         .select('g.xa-chips')
         .selectAll<SVGGElement, (typeof n.chips)[number]>('g.xa-chip')
-        .data(n.chips, (c) => String(c.slot))
+        .data(withChips ? n.chips : [], (c) => String(c.slot))
         .join((enter) => {
           const c = enter.append('g').attr('class', 'xa-chip');
           c.append('rect').attr('rx', 3);
@@ -293,7 +315,12 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
           else this.removeAttribute('data-selected');
         }
       });
-      all.call((g) => drawInside(g, o.focus, o.lit));
+      // In a large tree the chips (one label per entry, thousands of them) would be most of the
+      // drawing and too small to read when fitted: only the box the step touches and the selected
+      // one carry them. Every cell keeps its tooltip.
+      const large = layout.nodes.length > MAX_CHIPPED_NODES;
+      const focusNode = o.focus?.node ?? null;
+      all.call((g) => drawInside(g, o.focus, o.lit, (n) => !large || n.key === o.selectedKey || (focusNode !== null && n.id === focusNode)));
 
       prev = pos;
       prevParent = parentOf;

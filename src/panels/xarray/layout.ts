@@ -224,7 +224,44 @@ function draft(node: XaNodeDump, path: string, parentKey: string | null, parentS
   return { key, node, parentKey, parentSlot, children };
 }
 
-function boxContents(node: XaNodeDump, decoder: EntryDecoder) {
+/**
+ * boxContents() per node dump and decoder. A replay hands back the same dump object for an
+ * unchanged node (first map); a node rebuilt after a jump is found by its contents (second map,
+ * keyed by contentKey()), so its cells keep their identity and the drawing skips it.
+ */
+const contentsCache = new WeakMap<XaNodeDump, Map<EntryDecoder, BoxContents>>();
+const contentsByKey = new WeakMap<EntryDecoder, Map<string, BoxContents>>();
+/** Entries kept per decoder in contentsByKey before it starts over. */
+const MAX_KEYED = 4096;
+
+type BoxContents = ReturnType<typeof computeBoxContents>;
+
+/** Everything boxContents() reads from a node: its slots (child nodes by id and shift) and marks. */
+function contentKey(node: XaNodeDump): string {
+  let k = JSON.stringify(node.marks) + (node.id ?? '');
+  for (const [slot, c] of Object.entries(node.slots)) k += `|${slot}=` + (isNodeDump(c) ? `n${c.id ?? '?'}/${c.shift}` : JSON.stringify(c));
+  return k;
+}
+
+function boxContents(node: XaNodeDump, decoder: EntryDecoder): BoxContents {
+  let byDecoder = contentsCache.get(node);
+  if (!byDecoder) contentsCache.set(node, (byDecoder = new Map()));
+  let c = byDecoder.get(decoder);
+  if (c) return c;
+  let keyed = contentsByKey.get(decoder);
+  if (!keyed) contentsByKey.set(decoder, (keyed = new Map()));
+  const key = contentKey(node);
+  c = keyed.get(key);
+  if (!c) {
+    c = computeBoxContents(node, decoder);
+    if (keyed.size >= MAX_KEYED) keyed.clear();
+    keyed.set(key, c);
+  }
+  byDecoder.set(decoder, c);
+  return c;
+}
+
+function computeBoxContents(node: XaNodeDump, decoder: EntryDecoder) {
   const markOf = new Map<number, number[]>();
   node.marks.forEach((slots, m) => {
     for (const s of slots) markOf.set(s, [...(markOf.get(s) ?? []), m]);

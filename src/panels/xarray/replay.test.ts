@@ -30,6 +30,17 @@ describe('XaTimeline on the demo tour', () => {
     expect(tl.treeAt(r.steps.length)).toEqual(kf[kf.length - 1]);
   });
 
+  it('walking forwards then backwards gives what a fresh timeline gives (reused node dumps included)', () => {
+    const tl = new XaTimeline(r.xa, r.steps, r.opStarts, kf);
+    const order: number[] = [];
+    for (let c = 0; c <= r.steps.length; c++) order.push(c);
+    for (let c = r.steps.length; c >= 0; c -= 3) order.push(c);
+    for (const c of order) {
+      const fresh = new XaTimeline(r.xa, r.steps, r.opStarts, kf).treeAt(c);
+      expect(JSON.stringify(tl.treeAt(c))).toBe(JSON.stringify(fresh));
+    }
+  });
+
   it('replaying an op\'s steps from its keyframe gives the next keyframe (counts included)', () => {
     r.opStarts.forEach((start, k) => {
       const end = r.opStarts[k + 1] ?? r.steps.length;

@@ -23,10 +23,14 @@ interface RNode {
   shift: number;
   slots: EntryRef[];
   marks: [Set<number>, Set<number>, Set<number>];
+  /** bumped by every change to this node's slots or marks */
+  ver: number;
+  /** the last dump of this node, reused while neither it nor its subtree changed */
+  cached?: { ver: number; offset: number; isRoot: boolean; children: XaNodeDump[]; dump: XaNodeDump };
 }
 
 function emptyNode(id: number, shift: number): RNode {
-  return { id, shift, slots: Array<EntryRef>(SLOTS).fill(null), marks: [new Set(), new Set(), new Set()] };
+  return { id, shift, slots: Array<EntryRef>(SLOTS).fill(null), marks: [new Set(), new Set(), new Set()], ver: 0 };
 }
 
 /** An EntryRef from a dump child (a node becomes {node: id}). */
@@ -75,7 +79,10 @@ export class XaReplay {
       if (s.node === null) this.head = s.new;
       else {
         const n = this.nodes.get(s.node);
-        if (n) n.slots[s.offset] = s.new;
+        if (n) {
+          n.slots[s.offset] = s.new;
+          n.ver++;
+        }
       }
     } else if (s.t === 'xa_mark') {
       if (s.xa !== this.xa || s.node === null) return; // array-level flags are not part of the tree dump
@@ -83,6 +90,7 @@ export class XaReplay {
       if (!n) return;
       if (s.set) n.marks[s.mark].add(s.offset);
       else n.marks[s.mark].delete(s.offset);
+      n.ver++;
     }
   }
 
@@ -97,7 +105,26 @@ export class XaReplay {
     return { entry: h as XaEntryDump };
   }
 
+  /**
+   * One node in the dump format. A node whose slots, marks and subtree did not change since its last
+   * dump returns that same object, so the layout can reuse its work for unchanged boxes.
+   */
   private dumpNode(n: RNode, isRoot: boolean, offset = 0): XaNodeDump {
+    const children: XaNodeDump[] = [];
+    const childAt = new Map<number, XaNodeDump>();
+    for (let i = 0; i < SLOTS; i++) {
+      const r = n.slots[i];
+      if (r === null || !('node' in r)) continue;
+      const child = this.nodes.get(r.node);
+      if (!child) continue;
+      const d = this.dumpNode(child, false, i);
+      children.push(d);
+      childAt.set(i, d);
+    }
+    const c = n.cached;
+    if (c && c.ver === n.ver && c.isRoot === isRoot && c.offset === offset && c.children.length === children.length && c.children.every((d, i) => d === children[i])) {
+      return c.dump;
+    }
     const slots: { [k: string]: XaChildDump } = {};
     let count = 0;
     let values = 0;
@@ -106,8 +133,8 @@ export class XaReplay {
       if (r === null) continue;
       count++;
       if ('node' in r) {
-        const child = this.nodes.get(r.node);
-        if (child) slots[String(i)] = this.dumpNode(child, false, i);
+        const child = childAt.get(i);
+        if (child) slots[String(i)] = child;
         continue;
       }
       if ('value' in r) values++;
@@ -117,7 +144,7 @@ export class XaReplay {
       }
       slots[String(i)] = r as XaChildDump;
     }
-    return {
+    const dump: XaNodeDump = {
       id: n.id,
       shift: n.shift,
       offset: isRoot ? 0 : offset,
@@ -126,6 +153,8 @@ export class XaReplay {
       marks: n.marks.map((m) => [...m].sort((a, b) => a - b)),
       slots,
     };
+    n.cached = { ver: n.ver, offset, isRoot, children, dump };
+    return dump;
   }
 }
 
