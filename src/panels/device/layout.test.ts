@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildGrid, cellShift, MAX_CELLS, statesOfMask, STATES, wholeRegion, zoomIn, zoomOut } from './layout';
+import { buildGrid, cellShift, litCells, MAX_CELLS, runsText, statesOfMask, STATES, wholeRegion, zoomIn, zoomOut } from './layout';
 import type { MachineState } from './machine-view';
 
 function emptyState(): MachineState {
@@ -71,5 +71,41 @@ describe('device grid level of detail', () => {
     expect(g.k).toBe(1);
     expect(g.top[1499]).toBe(0);
     expect(g.top[1500]).toBe(-1);
+  });
+});
+
+describe('lit cells (cross-panel highlight)', () => {
+  it('lights a folded cell when any page in it is lit, and only pfns of the shown space and region', () => {
+    const st = emptyState();
+    const g = buildGrid('pmem', st, info, 0, wholeRegion('pmem', info));
+    expect(g.k).toBe(13);
+    const base = info.pmemStartPfn;
+    // Two pages of one cell, one page of another, a DRAM pfn and a pfn past the device.
+    const lit = litCells(g, info, new Set([base + 8191, base + 5_000_000, base + 8190, 42, base + GiB64]));
+    expect(lit.cells).toEqual([0, Math.floor(5_000_000 / 8192)]);
+    expect(lit.pfns).toEqual([base + 8190, base + 8191, base + 5_000_000]);
+    // The same pfns on the DRAM grid: only the DRAM one.
+    const d = buildGrid('dram', st, info, 0, wholeRegion('dram', info));
+    expect(litCells(d, info, [base + 8191, 42]).pfns).toEqual([42]);
+    expect(litCells(d, info, [base + 8191, 42]).cells).toEqual([Math.floor(42 / 2 ** d.k)]);
+  });
+
+  it('maps a pfn to its own cell at one page per cell, and skips pfns outside the zoomed region', () => {
+    const st = emptyState();
+    let r = wholeRegion('pmem', info);
+    for (let z = zoomIn(r, 5_000_000); z; z = zoomIn(r, 5_000_000)) r = z;
+    const g = buildGrid('pmem', st, info, 0, r);
+    expect(g.k).toBe(0);
+    const pfn = info.pmemStartPfn + 5_000_000;
+    const lit = litCells(g, info, [pfn, pfn + 1, info.pmemStartPfn + r.start + r.size, info.pmemStartPfn + r.start - 1]);
+    expect(lit.cells).toEqual([5_000_000 - r.start, 5_000_000 - r.start + 1]);
+    expect(lit.pfns).toEqual([pfn, pfn + 1]);
+    expect(litCells(g, info, []).cells).toEqual([]);
+  });
+
+  it('writes ascending integers as runs', () => {
+    expect(runsText([])).toBe('');
+    expect(runsText([7])).toBe('7');
+    expect(runsText([1, 2, 3, 7, 9, 10])).toBe('1-3,7,9-10');
   });
 });

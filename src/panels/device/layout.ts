@@ -240,3 +240,43 @@ export function pageRefs(space: Space, index: number, st: MachineState, info: Sp
   for (const p of st.pins) if (p.pfns.includes(pfn)) refs.pins.push({ label: p.label, proc: p.proc });
   return refs;
 }
+
+/** Which cells of a grid hold a lit pfn, and the lit pfns the grid shows (ascending). */
+export interface LitCells {
+  cells: number[];
+  pfns: number[];
+}
+
+/**
+ * The cells of `grid` whose pages contain one of `pfns` (a folded cell lights when any page in it is
+ * lit), and those pfns that fall on the grid. Costs one step per lit pfn, not per page or cell.
+ */
+export function litCells(grid: Grid, info: SpaceInfo, pfns: Iterable<number>): LitCells {
+  const nPages = spacePages(grid.space, info);
+  const base = grid.space === 'pmem' ? info.pmemStartPfn : 0;
+  const { start, size } = grid.region;
+  const end = Math.min(start + size, nPages);
+  const per = 2 ** grid.k;
+  const cells = new Set<number>();
+  const shown: number[] = [];
+  for (const pfn of pfns) {
+    const i = pfn - base;
+    if (i < start || i >= end) continue;
+    shown.push(pfn);
+    cells.add(Math.floor((i - start) / per));
+  }
+  shown.sort((a, b) => a - b);
+  return { cells: [...cells].sort((a, b) => a - b), pfns: shown };
+}
+
+/** Ascending integers as runs: [1, 2, 3, 7] -> "1-3,7" (for a compact data attribute). */
+export function runsText(sorted: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(j === i ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(',');
+}
