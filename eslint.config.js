@@ -28,7 +28,7 @@ const engineForbiddenGlobals = ['window', 'document', 'self', 'navigator', 'loca
   .map((name) => ({ name, message: `The engine is pure: '${name}' belongs to the DOM, the worker or Node.` }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-static/**', 'node_modules/**', 'public/**', 'test-results/**', 'playwright-report/**'] },
+  { ignores: ['dist/**', 'dist-static/**', 'dist-bench/**', 'node_modules/**', 'public/**', 'test-results/**', 'playwright-report/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

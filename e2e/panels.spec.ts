@@ -3,11 +3,37 @@
  * built-in scenario. The truth (where ops start, which pfn a PTE maps, the call stack at a fault
  * step) comes from running the same scenario on the engine in Node.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { Machine } from '../src/engine/machine';
 import { elixirTag } from '../src/engine/version';
 import { reflinkCow } from '../src/scenarios/builtin';
 import { AppDriver } from './driver';
+
+/** "1-3,7" -> [1, 2, 3, 7] (the device panel's data-lit-pfns). */
+function fromRuns(text: string | null): number[] {
+  if (!text) return [];
+  return text.split(',').flatMap((r) => {
+    const [a, b] = r.split('-').map(Number);
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+}
+
+/** The device grid's view: pages per cell, region, lit pfns and lit cells. */
+async function deviceView(page: Page) {
+  const el = page.getByTestId('device-grid');
+  const [k, start, cols, px, pfns, cells] = await Promise.all(
+    ['data-k', 'data-region-start', 'data-cols', 'data-cell-px', 'data-lit-pfns', 'data-lit-cells'].map((a) => el.getAttribute(a)),
+  );
+  return { k: Number(k), start: Number(start), cols: Number(cols), px: Number(px), pfns: fromRuns(pfns), cells: cells ? cells.split(',').map(Number) : [] };
+}
+
+/** Where on the page the device cell `c` is (its centre). */
+async function cellPoint(page: Page, c: number) {
+  const v = await deviceView(page);
+  const box = await page.getByTestId('device-grid').boundingBox();
+  if (!box) throw new Error('no device grid');
+  return { x: box.x + (c % v.cols) * v.px + v.px / 2, y: box.y + Math.floor(c / v.cols) * v.px + v.px / 2 };
+}
 
 function truth() {
   const m = Machine.create(reflinkCow.scenario);
@@ -51,6 +77,13 @@ test.describe('files, page tables, call path', () => {
     await expect(files.locator('li[data-lit="true"]').first()).toContainText('shared ×2');
     // The XArray slot that holds the pfn (the panel shows a's i_pages first).
     await expect(page.locator('[data-testid="xarray-svg"] rect.xa-cell[data-lit="true"], [data-testid="xarray-svg"] .xa-head rect[data-lit="true"]')).toHaveCount(1);
+    // The device panel lights the (folded) cell that holds the pfn, on the whole pmem device.
+    await expect(page.getByTestId('device-grid')).toHaveAttribute('data-space', 'pmem');
+    await expect.poll(async () => (await deviceView(page)).pfns).toContain(pfn);
+    {
+      const v = await deviceView(page);
+      expect(v.cells).toContain(Math.floor((block - v.start) / 2 ** v.k));
+    }
     await page.screenshot({ path: 'test-results/screenshots/panels-highlight-1280x720.png' });
     // With the other panels collapsed, the three read at 1280x720 (the page itself never scrolls).
     for (const id of ['narration', 'structpage', 'device']) {
@@ -65,6 +98,28 @@ test.describe('files, page tables, call path', () => {
     await page.getByTestId('app').focus();
     await page.keyboard.press('Escape');
     await expect(page.locator('[data-lit="true"]')).toHaveCount(0);
+
+    // Back in the device panel, nothing is lit; zoomed in to one page per cell, hovering the shared
+    // block's page lights both PTEs that map it, and leaving the grid lets go.
+    await page.getByTestId('collapse-device').click();
+    await expect(page.getByTestId('device-grid')).toHaveAttribute('data-lit-pfns', '');
+    await expect(page.getByTestId('device-grid')).toHaveAttribute('data-lit-cells', '');
+    for (let i = 0; i < 8 && (await deviceView(page)).k > 0; i++) {
+      const v = await deviceView(page);
+      const p = await cellPoint(page, Math.floor((block - v.start) / 2 ** v.k));
+      await page.mouse.click(p.x, p.y);
+      await expect.poll(async () => (await deviceView(page)).k).toBeLessThan(v.k);
+    }
+    const v = await deviceView(page);
+    expect(v.k).toBe(0);
+    const p = await cellPoint(page, block - v.start);
+    await page.mouse.move(p.x, p.y);
+    await expect(page.getByTestId('device-hover')).toContainText('0x' + pfn.toString(16));
+    await expect(page.locator('[data-testid="pte"][data-lit="true"]')).toHaveCount(2);
+    await expect.poll(async () => (await deviceView(page)).cells).toContain(block - v.start);
+    await page.mouse.move(1, 1);
+    await expect(page.locator('[data-testid="pte"][data-lit="true"]')).toHaveCount(0);
+    await expect(page.getByTestId('device-grid')).toHaveAttribute('data-lit-pfns', '');
   });
 
   test('the call path at a fault step, with elixir links for the modelled kernel', async ({ page }) => {

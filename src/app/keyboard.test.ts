@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionForKey, SHORTCUTS, type KeyLike } from './keyboard';
+import { actionForKey, shortcutForKey, SHORTCUTS, type KeyLike } from './keyboard';
 
 const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, shiftKey: false, altKey: false, ctrlKey: false, metaKey: false, ...mods });
 
@@ -17,6 +17,14 @@ describe('actionForKey', () => {
     expect(actionForKey(key('End'))).toBe('end');
   });
 
+  it('maps Escape to clearing the selection, which is not a transport action', () => {
+    expect(shortcutForKey(key('Escape'))).toBe('clearSelection');
+    expect(shortcutForKey(key('Escape', { shiftKey: true }))).toBe('clearSelection');
+    expect(shortcutForKey(key('Escape', { ctrlKey: true }))).toBeNull();
+    expect(actionForKey(key('Escape'))).toBeNull();
+    expect(shortcutForKey(key('ArrowLeft'))).toBe('stepBack');
+  });
+
   it('leaves browser shortcuts (Ctrl/Alt/Meta) and other keys alone', () => {
     expect(actionForKey(key('ArrowLeft', { altKey: true }))).toBeNull();
     expect(actionForKey(key('ArrowRight', { ctrlKey: true }))).toBeNull();
@@ -27,6 +35,12 @@ describe('actionForKey', () => {
   it('the legend lists every action once', () => {
     const actions = SHORTCUTS.map((s) => s.action);
     expect(new Set(actions).size).toBe(actions.length);
-    expect(actions.sort()).toEqual(['end', 'home', 'opBack', 'opForward', 'stepBack', 'stepForward', 'togglePlay']);
+    expect(actions.sort()).toEqual(['clearSelection', 'end', 'home', 'opBack', 'opForward', 'stepBack', 'stepForward', 'togglePlay']);
+  });
+
+  it('every legend entry is reachable from a key', () => {
+    const keys = ['ArrowLeft', 'ArrowRight', ' ', 'Home', 'End', 'Escape'];
+    const reachable = new Set(keys.flatMap((k) => [shortcutForKey(key(k)), shortcutForKey(key(k, { shiftKey: true }))]));
+    for (const s of SHORTCUTS) expect(reachable.has(s.action)).toBe(true);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * Keyboard shortcuts: a pure mapping from a key event to a transport action, shared by the key
- * handler and the on-screen legend so the two can never disagree.
+ * Keyboard shortcuts: a pure mapping from a key event to an action, shared by the key handler and
+ * the on-screen legend so the two can never disagree.
  */
 
 export type TransportAction = 'stepBack' | 'stepForward' | 'opBack' | 'opForward' | 'togglePlay' | 'home' | 'end';
+/** Every shortcut: the transport actions and Escape, which clears the cross-panel selection. */
+export type ShortcutAction = TransportAction | 'clearSelection';
 
 export interface Shortcut {
-  action: TransportAction;
+  action: ShortcutAction;
   /** how the legend writes the keys */
   keys: string;
   label: string;
@@ -20,6 +22,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'togglePlay', keys: 'Space', label: 'play / pause' },
   { action: 'home', keys: 'Home', label: 'start' },
   { action: 'end', keys: 'End', label: 'end' },
+  { action: 'clearSelection', keys: 'Esc', label: 'clear selection' },
 ];
 
 export interface KeyLike {
@@ -30,10 +33,13 @@ export interface KeyLike {
   metaKey: boolean;
 }
 
-/** The action for a key press, or null (modified keys other than Shift belong to the browser). */
-export function actionForKey(e: KeyLike): TransportAction | null {
+/** The shortcut for a key press, or null (modified keys other than Shift belong to the browser). */
+export function shortcutForKey(e: KeyLike): ShortcutAction | null {
   if (e.altKey || e.ctrlKey || e.metaKey) return null;
   switch (e.key) {
+    case 'Escape':
+    case 'Esc':
+      return 'clearSelection';
     case 'ArrowLeft':
       return e.shiftKey ? 'opBack' : 'stepBack';
     case 'ArrowRight':
@@ -48,4 +54,10 @@ export function actionForKey(e: KeyLike): TransportAction | null {
     default:
       return null;
   }
+}
+
+/** The transport action for a key press, or null (Escape and keys that are not shortcuts). */
+export function actionForKey(e: KeyLike): TransportAction | null {
+  const a = shortcutForKey(e);
+  return a === 'clearSelection' ? null : a;
 }

@@ -5,13 +5,18 @@
  * page panel shows it). Hovering shows the page's pfn, struct page fields, who refers to it, and its
  * first bytes, read from the machine's shared memory under the status block's seqlock.
  *
+ * Cross-panel highlight: every cell holding a lit pfn (src/panels/highlight) gets a ring, drawn on
+ * an overlay canvas that repaints only when the set of lit cells changes; hovering a page at one
+ * page per cell hovers that pfn in the store, so the other panels light what refers to it.
+ *
  * The state comes from the trace (keyframe + steps, machine-view.ts), never from the engine.
  */
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useSim, useSimShallow } from '../../store';
+import { useHighlight, useWorld } from '../highlight/hooks';
 import type { PanelProps } from '../types';
 import { bytesPreview, dramPageHead, pmemPageHead } from './bytes';
-import { buildGrid, pageRefs, STATE_LABEL, STATE_SHORT, STATE_VAR, STATES, statesOfMask, wholeRegion, zoomIn, zoomOut, type Region, type Space } from './layout';
+import { buildGrid, litCells, pageRefs, runsText, STATE_LABEL, STATE_SHORT, STATE_VAR, STATES, statesOfMask, wholeRegion, zoomIn, zoomOut, type Region, type Space } from './layout';
 import { machineTimelineOf } from './machine-view';
 import './device.css';
 
@@ -28,14 +33,50 @@ function sizeText(pages: number): string {
 
 const MIN_CELL = 5;
 const MAX_CELL = 16;
+/** Room around the grid for the highlight rings of edge cells (the canvas wrapper's padding, px). */
+const RING = 2;
+
+interface Palette {
+  key: string;
+  colour: string[];
+  outside: string;
+  text: string;
+  /** the cross-panel highlight ring */
+  lit: string;
+}
+
+/** The panel's colours from its CSS variables; read once per theme (getComputedStyle forces a style recalculation). */
+function paletteFor(cache: { current: Palette | null }, root: HTMLElement, theme: string | null | undefined): Palette {
+  const key = theme ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'auto-dark' : 'auto-light');
+  if (!cache.current || cache.current.key !== key) {
+    const css = getComputedStyle(root);
+    cache.current = {
+      key,
+      colour: STATES.map((s) => css.getPropertyValue(STATE_VAR[s]).trim() || '#888'),
+      outside: css.getPropertyValue('--dev-outside').trim() || 'transparent',
+      text: css.getPropertyValue('--text').trim() || '#000',
+      lit: css.getPropertyValue('--current-border').trim() || '#b39700',
+    };
+  }
+  return cache.current;
+}
+
+/** Sizes a canvas for w x h CSS pixels at the device pixel ratio (only when it changed: resizing reallocates). */
+function sizeCanvas(cv: HTMLCanvasElement, w: number, h: number, dpr: number): void {
+  if (cv.width !== Math.round(w * dpr)) cv.width = Math.round(w * dpr);
+  if (cv.height !== Math.round(h * dpr)) cv.height = Math.round(h * dpr);
+  if (cv.style.width !== `${w}px`) cv.style.width = `${w}px`;
+  if (cv.style.height !== `${h}px`) cv.style.height = `${h}px`;
+}
 
 export function DevicePanel(_props: PanelProps) {
-  const { steps, opStarts, machine, inspectedPfn, select, readMemory, theme } = useSimShallow((s) => ({
+  const { steps, opStarts, machine, inspectedPfn, select, hoverTarget, readMemory, theme } = useSimShallow((s) => ({
     steps: s.steps,
     opStarts: s.opStarts,
     machine: s.machine,
     inspectedPfn: s.selected?.kind === 'pfn' ? s.selected.pfn : null,
     select: s.select,
+    hoverTarget: s.hover,
     readMemory: s.readMemory,
     theme: s.theme,
   }));
@@ -49,8 +90,12 @@ export function DevicePanel(_props: PanelProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
   /** The palette read from CSS, per theme: getComputedStyle on every paint forces a style recalculation. */
-  const palette = useRef<{ key: string; colour: string[]; outside: string; text: string } | null>(null);
+  const palette = useRef<Palette | null>(null);
+  /** The pfn this panel hovers in the store (null: none), so it is cleared exactly once. */
+  const hoveredPfn = useRef<number | null>(null);
+  const highlight = useHighlight(useWorld());
 
   // A new run (another scenario) starts from the whole device again.
   useEffect(() => setRegions({ pmem: null, dram: null }), [machine]);
@@ -70,6 +115,21 @@ export function DevicePanel(_props: PanelProps) {
     () => (state && info && region ? buildGrid(space, state, info, machine?.zeroPfn ?? 0, region) : null),
     [state, info, region, space, machine],
   );
+  const lit = useMemo(() => (grid && info ? litCells(grid, info, highlight.pfns) : null), [grid, info, highlight.pfns]);
+  /** The lit cells as text: the overlay repaints when this changes, not on every step. */
+  const litKey = lit ? lit.cells.join(',') : '';
+  const litPfnsText = useMemo(() => (lit ? runsText(lit.pfns) : ''), [lit]);
+
+  // Whatever this panel hovers in the store is let go when the panel goes away.
+  useEffect(
+    () => () => {
+      if (hoveredPfn.current !== null) {
+        hoveredPfn.current = null;
+        hoverTarget(null);
+      }
+    },
+    [hoverTarget],
+  );
 
   useEffect(() => {
     const el = wrapRef.current;
@@ -80,7 +140,7 @@ export function DevicePanel(_props: PanelProps) {
       setWidth(el.clientWidth);
       // Everything but the canvas (bars, legend) keeps its height; the canvas gets the rest.
       const chrome = root.offsetHeight - el.offsetHeight;
-      setAvailH(body.clientHeight - chrome - 2);
+      setAvailH(body.clientHeight - chrome - 2 - 2 * RING);
     };
     const ro = new ResizeObserver(measure);
     ro.observe(el);
@@ -89,7 +149,7 @@ export function DevicePanel(_props: PanelProps) {
     return () => ro.disconnect();
   }, [machine]);
 
-  const byWidth = grid ? Math.floor((width - 4) / grid.cols) : MIN_CELL;
+  const byWidth = grid ? Math.floor((width - 4 - 2 * RING) / grid.cols) : MIN_CELL;
   const byHeight = grid && availH !== null ? Math.floor(availH / grid.rows) : MAX_CELL;
   const cell = Math.max(MIN_CELL, Math.min(MAX_CELL, byWidth, byHeight));
   const per = grid ? 2 ** grid.k : 1;
@@ -104,25 +164,11 @@ export function DevicePanel(_props: PanelProps) {
     const dpr = window.devicePixelRatio || 1;
     const w = grid.cols * cell;
     const h = grid.rows * cell;
-    // Resizing a canvas reallocates it: only when the size changed.
-    if (cv.width !== Math.round(w * dpr)) cv.width = Math.round(w * dpr);
-    if (cv.height !== Math.round(h * dpr)) cv.height = Math.round(h * dpr);
-    if (cv.style.width !== `${w}px`) cv.style.width = `${w}px`;
-    if (cv.style.height !== `${h}px`) cv.style.height = `${h}px`;
+    sizeCanvas(cv, w, h, dpr);
     const ctx = cv.getContext('2d');
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const themeKey = theme ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'auto-dark' : 'auto-light');
-    if (!palette.current || palette.current.key !== themeKey) {
-      const css = getComputedStyle(root);
-      palette.current = {
-        key: themeKey,
-        colour: STATES.map((s) => css.getPropertyValue(STATE_VAR[s]).trim() || '#888'),
-        outside: css.getPropertyValue('--dev-outside').trim() || 'transparent',
-        text: css.getPropertyValue('--text').trim() || '#000',
-      };
-    }
-    const { colour, outside, text } = palette.current;
+    const { colour, outside, text } = paletteFor(palette, root, theme);
     const gap = cell >= 5 ? 1 : 0;
     ctx.clearRect(0, 0, w, h);
     for (let c = 0; c < grid.top.length; c++) {
@@ -139,6 +185,34 @@ export function DevicePanel(_props: PanelProps) {
       ctx.strokeRect((c % grid.cols) * cell + 1, Math.floor(c / grid.cols) * cell + 1, cell - 2 - gap, cell - 2 - gap);
     }
   }, [grid, cell, theme, inspectedIndex, per]);
+
+  // The highlight overlay: a 2 px ring just outside every lit cell (over the gap and one pixel of
+  // the neighbours), so the cell keeps its whole state colour and a folded 5 px cell still reads as
+  // lit. The overlay is RING px larger than the grid on every side.
+  const cols = grid?.cols ?? 0;
+  const rows = grid?.rows ?? 0;
+  useEffect(() => {
+    const cv = overlayRef.current;
+    const root = rootRef.current;
+    if (!cv || !root || cols === 0) return;
+    const dpr = window.devicePixelRatio || 1;
+    const w = cols * cell + 2 * RING;
+    const h = rows * cell + 2 * RING;
+    sizeCanvas(cv, w, h, dpr);
+    const ctx = cv.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+    if (litKey === '') return;
+    ctx.translate(RING, RING);
+    ctx.strokeStyle = paletteFor(palette, root, theme).lit;
+    ctx.lineWidth = 2;
+    const gap = cell >= 5 ? 1 : 0;
+    for (const t of litKey.split(',')) {
+      const c = Number(t);
+      ctx.strokeRect((c % cols) * cell - 1, Math.floor(c / cols) * cell - 1, cell - gap + 2, cell - gap + 2);
+    }
+  }, [litKey, cols, rows, cell, theme]);
 
   if (!machine || !state || !info || !grid || !region || !whole) {
     return (
@@ -164,6 +238,12 @@ export function DevicePanel(_props: PanelProps) {
     const z = zoomIn(region, index);
     if (z) setRegions({ ...regions, [space]: z });
     else select({ kind: 'pfn', pfn: pfnOf(index) });
+  };
+  /** Hovers `pfn` in the store (null: lets go), only when it changed. */
+  const hoverPfn = (pfn: number | null) => {
+    if (pfn === hoveredPfn.current) return;
+    hoveredPfn.current = pfn;
+    hoverTarget(pfn === null ? null : { kind: 'pfn', pfn });
   };
   const out = zoomOut(region, whole);
   const nPages = space === 'pmem' ? info.pmemPages : info.dramPages;
@@ -194,7 +274,7 @@ export function DevicePanel(_props: PanelProps) {
       <div className="dv-device-where" data-testid="device-where">
         pfn {hex(pfnOf(region.start))}–{hex(pfnOf(shownEnd - 1))} · {per === 1 ? '1 page/cell, click: inspect' : `${sizeText(per)}/cell, click: zoom`}
       </div>
-      <div className="dv-device-canvas" ref={wrapRef}>
+      <div className="dv-device-canvas" ref={wrapRef} style={{ padding: RING }}>
         <canvas
           ref={canvasRef}
           role="img"
@@ -207,13 +287,20 @@ export function DevicePanel(_props: PanelProps) {
           data-cell-px={cell}
           data-cols={grid.cols}
           data-cells={Array.from(grid.top, (t) => (t < 0 ? '-' : String(t))).join('')}
+          data-lit-pfns={litPfnsText}
+          data-lit-cells={litKey}
           onMouseMove={(e) => {
             const c = cellAt(e);
             setHover(c === null ? null : { cell: c, x: e.clientX, y: e.clientY });
+            hoverPfn(c !== null && per === 1 ? pfnOf(region.start + c) : null);
           }}
-          onMouseLeave={() => setHover(null)}
+          onMouseLeave={() => {
+            setHover(null);
+            hoverPfn(null);
+          }}
           onClick={onClick}
         />
+        <canvas ref={overlayRef} className="dv-device-overlay" aria-hidden="true" data-testid="device-lit-overlay" />
         {hover && (
           <HoverCard x={hover.x} y={hover.y} lines={describeCell(hover.cell)} />
         )}
