@@ -300,7 +300,8 @@ export function entryRef(xa: XArray, entry: XaEntry): EntryRef {
 /** A few words naming an entry, for step texts. */
 export function describeEntry(xa: XArray, entry: XaEntry): string {
   if (entry === null) return 'nothing';
-  if (typeof entry === 'number') return `value ${entry}`;
+  // As xa_dump prints values: decimal, and hex when it helps (DAX entries are pfn << 4 | flags).
+  if (typeof entry === 'number') return entry < 256 ? `value ${entry}` : `value ${entry} (0x${entry.toString(16)})`;
   if (entry instanceof XaNode) return `node #${entry.id} (shift ${entry.shift})`;
   if (entry instanceof XaSibling) return `sibling(${entry.offset})`;
   if (entry instanceof XaInternal) return entry.kind === 'retry' ? 'XA_RETRY_ENTRY' : 'XA_ZERO_ENTRY';
