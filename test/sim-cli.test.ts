@@ -59,7 +59,7 @@ describe('bad input', () => {
     expect((await sim(fixture('read-hole.json'), '--jsn')).err).toContain('unknown option "--jsn"');
     expect((await sim()).code).toBe(EXIT_BAD_INPUT);
     expect((await sim('a.json', 'b.json')).err).toContain('one scenario file at a time');
-    expect((await sim('scenario.yaml')).err).toContain('cannot read ".yaml" scenario files');
+    expect((await sim('scenario.yaml')).err).toContain('cannot read ".yaml" scenario files; use a .json or .scn scenario');
     expect((await sim('--help')).code).toBe(EXIT_OK);
   });
 
@@ -162,5 +162,43 @@ describe('a run', () => {
     expect(lines.some((l) => /^\s*← \S+ = /.test(l))).toBe(true);
     expect(lines.some((l) => /^\s+tp: dax_pmd_load_hole: /.test(l))).toBe(true);
     expect(lines[lines.length - 1]).toBe('check: no invariant violations');
+  });
+});
+
+describe('scenario-language (.scn) files', () => {
+  const lang = (name: string) => join(root, 'test/fixtures/lang', name);
+
+  it('a .scn file runs exactly as its JSON twin', async () => {
+    const a = await sim(lang('read-hole.scn'), '--json');
+    const b = await sim(fixture('read-hole.json'), '--json');
+    expect(a.err).toBe('');
+    expect(a.code).toBe(EXIT_OK);
+    const strip = (out: string) => {
+      const d = JSON.parse(out) as { steps: { t: string; note?: unknown }[] };
+      return d.steps.filter((s) => s.t === 'op').length;
+    };
+    expect(strip(a.out)).toBe(strip(b.out));
+    const ta = await sim(lang('read-hole.scn'), '--tracepoints');
+    const tb = await sim(fixture('read-hole.json'), '--tracepoints');
+    expect(ta.out).toBe(tb.out);
+  });
+
+  it('errors are file:line:col: message, with "did you mean", and exit code 2', async () => {
+    const r = await sim(lang('bad.scn'));
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.out).toBe('');
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^sim: .*bad\.scn:3:1: unknown command "wrte" \(did you mean "write"\?\)/);
+    expect(lines[1]).toMatch(/bad\.scn:4:14: unexpected "shraed" in "mmap" \(did you mean "shared"\?\)/);
+    expect(lines).toHaveLength(2);
+  });
+
+  it('validation errors map back to the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-'));
+    const f = join(dir, 'cfg.scn');
+    writeFileSync(f, 'machine device=3M\ncreate f\n');
+    const r = await sim(f);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toMatch(/cfg\.scn:1:9: device must be a positive multiple of 2 MiB/);
   });
 });

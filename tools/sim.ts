@@ -1,7 +1,7 @@
 /**
  * Runs a scenario on the simulated machine and prints what happened.
  *
- * Usage: npm run sim -- <scenario-file> [--json] [--tracepoints] [--kernel modern|6.1] [--check]
+ * Usage: npm run sim -- <scenario-file (.json or .scn)> [--json] [--tracepoints] [--kernel modern|6.1] [--check]
  *
  *   (default)       one readable line per step (src/engine/trace/format.ts): indentation by call
  *                   depth, "[op N]" headers, "→ fn(args)" calls, "← fn = result" returns, "tp:"
@@ -16,7 +16,8 @@
  *                   exit code 1 if there are any.
  *
  * Exit codes: 0 done; 1 --check found violations; 2 bad command line or bad scenario (missing
- * file, invalid JSON with line and column, schema errors with operation index and field);
+ * file, invalid JSON with line and column, schema errors with operation index and field, .scn
+ * errors as file:line:column: message);
  * 3 the simulator itself failed (a bug: please report the scenario).
  */
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { KERNEL_VERSIONS, type KernelVersion } from '../src/engine/version.ts';
 import { TRACE_VERSION, type Json, type Step } from '../src/engine/trace/steps.ts';
 import { formatStep } from '../src/engine/trace/format.ts';
 import { formatTracepoint } from '../src/engine/trace/tracepoints.ts';
+import { parse as parseScenarioText, SCENARIO_EXT } from '../src/engine/lang/index.ts';
 
 export interface SimOptions {
   file: string;
@@ -199,12 +201,14 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * Read a scenario file and parse it by its extension (.json today; the scenario language will
- * join here). Returns the parsed value, not yet validated. Throws InputError.
+ * Read a scenario file and parse it by its extension: .json (the engine's JSON form) or .scn
+ * (the scenario language, docs/scenario-language.md). Returns the parsed value; a .scn file is
+ * also validated already (its errors say file:line:column). Throws InputError.
  */
 export function loadScenario(path: string): unknown {
   const ext = extname(path).toLowerCase();
-  if (ext !== '.json') throw new InputError(`${path}: cannot read "${ext || 'no extension'}" scenario files; use a .json scenario`);
+  if (ext !== '.json' && ext !== SCENARIO_EXT)
+    throw new InputError(`${path}: cannot read "${ext || 'no extension'}" scenario files; use a .json or ${SCENARIO_EXT} scenario`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -214,6 +218,11 @@ export function loadScenario(path: string): unknown {
     throw new InputError(`${path}: cannot read the scenario: ${why}`);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (ext === SCENARIO_EXT) {
+    const r = parseScenarioText(text);
+    if ('errors' in r) throw new InputError(r.errors.map((e) => `${path}:${e.line}:${e.column}: ${e.message}`).join('\n'));
+    return r.scenario;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
