@@ -44,8 +44,10 @@ export const VM_FAULT_COMPLETED = 0x004000;
 
 export const VM_FAULT_ERROR = VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE | VM_FAULT_FALLBACK;
 
-/** Names in the order the kernel's FAULT_FLAG_TRACE prints them. */
-export const FAULT_FLAG_NAMES: [number, string][] = [
+/** A __print_flags table: bits in the order the kernel tries them. */
+export type FlagTable = readonly (readonly [number, string])[];
+
+const FAULT_FLAG_TRACE_6_1: FlagTable = [
   [FAULT_FLAG_WRITE, 'WRITE'],
   [FAULT_FLAG_MKWRITE, 'MKWRITE'],
   [FAULT_FLAG_ALLOW_RETRY, 'ALLOW_RETRY'],
@@ -56,24 +58,60 @@ export const FAULT_FLAG_NAMES: [number, string][] = [
   [FAULT_FLAG_REMOTE, 'REMOTE'],
   [FAULT_FLAG_INSTRUCTION, 'INSTRUCTION'],
   [FAULT_FLAG_INTERRUPTIBLE, 'INTERRUPTIBLE'],
-  [FAULT_FLAG_VMA_LOCK, 'VMA_LOCK'],
 ];
 
-/** Names in the order of the kernel's VM_FAULT_RESULT_TRACE. */
+/**
+ * FAULT_FLAG_TRACE per kernel. VMA_LOCK (per-VMA lock faults) joined in 6.4. UNSHARE and
+ * ORIG_PTE_VALID exist in both but are not in the table: they print as leftover hex.
+ */
+export const FAULT_FLAG_TRACE: Record<KernelVersion, FlagTable> = {
+  '6.1': FAULT_FLAG_TRACE_6_1,
+  modern: [...FAULT_FLAG_TRACE_6_1, [FAULT_FLAG_VMA_LOCK, 'VMA_LOCK']],
+};
+
+/**
+ * VM_FAULT_RESULT_TRACE per kernel. 6.1 still has VM_FAULT_WRITE (removed in 6.2) and lacks a
+ * name for VM_FAULT_COMPLETED (added to the table in 6.5), so 0x4000 prints as hex there.
+ */
+export const VM_FAULT_RESULT_TRACE: Record<KernelVersion, FlagTable> = {
+  '6.1': [
+    [VM_FAULT_OOM, 'OOM'],
+    [VM_FAULT_SIGBUS, 'SIGBUS'],
+    [VM_FAULT_MAJOR, 'MAJOR'],
+    [VM_FAULT_WRITE, 'WRITE'],
+    [VM_FAULT_HWPOISON, 'HWPOISON'],
+    [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
+    [VM_FAULT_SIGSEGV, 'SIGSEGV'],
+    [VM_FAULT_NOPAGE, 'NOPAGE'],
+    [VM_FAULT_LOCKED, 'LOCKED'],
+    [VM_FAULT_RETRY, 'RETRY'],
+    [VM_FAULT_FALLBACK, 'FALLBACK'],
+    [VM_FAULT_DONE_COW, 'DONE_COW'],
+    [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
+  ],
+  modern: [
+    [VM_FAULT_OOM, 'OOM'],
+    [VM_FAULT_SIGBUS, 'SIGBUS'],
+    [VM_FAULT_MAJOR, 'MAJOR'],
+    [VM_FAULT_HWPOISON, 'HWPOISON'],
+    [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
+    [VM_FAULT_SIGSEGV, 'SIGSEGV'],
+    [VM_FAULT_NOPAGE, 'NOPAGE'],
+    [VM_FAULT_LOCKED, 'LOCKED'],
+    [VM_FAULT_RETRY, 'RETRY'],
+    [VM_FAULT_FALLBACK, 'FALLBACK'],
+    [VM_FAULT_DONE_COW, 'DONE_COW'],
+    [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
+    [VM_FAULT_COMPLETED, 'COMPLETED'],
+  ],
+};
+
+/** Names for step texts: every flag name of the modelled kernels. */
+export const FAULT_FLAG_NAMES: [number, string][] = FAULT_FLAG_TRACE.modern.map(([b, n]) => [b, n]);
+
+/** Result names for step texts: the union of both kernels' tables (6.1's WRITE included). */
 export const VM_FAULT_NAMES: [number, string][] = [
-  [VM_FAULT_OOM, 'OOM'],
-  [VM_FAULT_SIGBUS, 'SIGBUS'],
-  [VM_FAULT_MAJOR, 'MAJOR'],
-  [VM_FAULT_WRITE, 'WRITE'],
-  [VM_FAULT_HWPOISON, 'HWPOISON'],
-  [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
-  [VM_FAULT_SIGSEGV, 'SIGSEGV'],
-  [VM_FAULT_NOPAGE, 'NOPAGE'],
-  [VM_FAULT_LOCKED, 'LOCKED'],
-  [VM_FAULT_RETRY, 'RETRY'],
-  [VM_FAULT_FALLBACK, 'FALLBACK'],
-  [VM_FAULT_DONE_COW, 'DONE_COW'],
-  [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
+  ...VM_FAULT_RESULT_TRACE['6.1'].map(([b, n]): [number, string] => [b, n]),
   [VM_FAULT_COMPLETED, 'COMPLETED'],
 ];
 

@@ -22,95 +22,10 @@
 import type { KernelVersion } from '../version';
 import type { Json, Step } from './steps';
 import { VM_SHARED } from '../mm/mm';
-import {
-  FAULT_FLAG_ALLOW_RETRY,
-  FAULT_FLAG_INSTRUCTION,
-  FAULT_FLAG_INTERRUPTIBLE,
-  FAULT_FLAG_KILLABLE,
-  FAULT_FLAG_MKWRITE,
-  FAULT_FLAG_REMOTE,
-  FAULT_FLAG_RETRY_NOWAIT,
-  FAULT_FLAG_TRIED,
-  FAULT_FLAG_USER,
-  FAULT_FLAG_VMA_LOCK,
-  FAULT_FLAG_WRITE,
-  VM_FAULT_COMPLETED,
-  VM_FAULT_DONE_COW,
-  VM_FAULT_FALLBACK,
-  VM_FAULT_HWPOISON,
-  VM_FAULT_HWPOISON_LARGE,
-  VM_FAULT_LOCKED,
-  VM_FAULT_MAJOR,
-  VM_FAULT_NEEDDSYNC,
-  VM_FAULT_NOPAGE,
-  VM_FAULT_OOM,
-  VM_FAULT_RETRY,
-  VM_FAULT_SIGBUS,
-  VM_FAULT_SIGSEGV,
-  VM_FAULT_WRITE,
-} from '../mm/fault-flags';
+import { FAULT_FLAG_TRACE, VM_FAULT_RESULT_TRACE, type FlagTable } from '../mm/fault-flags';
 
-/** A __print_flags table: bits in the order the kernel tries them. */
-export type FlagTable = readonly (readonly [number, string])[];
-
-const FAULT_FLAG_TRACE_6_1: FlagTable = [
-  [FAULT_FLAG_WRITE, 'WRITE'],
-  [FAULT_FLAG_MKWRITE, 'MKWRITE'],
-  [FAULT_FLAG_ALLOW_RETRY, 'ALLOW_RETRY'],
-  [FAULT_FLAG_RETRY_NOWAIT, 'RETRY_NOWAIT'],
-  [FAULT_FLAG_KILLABLE, 'KILLABLE'],
-  [FAULT_FLAG_TRIED, 'TRIED'],
-  [FAULT_FLAG_USER, 'USER'],
-  [FAULT_FLAG_REMOTE, 'REMOTE'],
-  [FAULT_FLAG_INSTRUCTION, 'INSTRUCTION'],
-  [FAULT_FLAG_INTERRUPTIBLE, 'INTERRUPTIBLE'],
-];
-
-/**
- * FAULT_FLAG_TRACE per kernel. VMA_LOCK (per-VMA lock faults) joined in 6.4. UNSHARE and
- * ORIG_PTE_VALID exist in both but are not in the table: they print as leftover hex.
- */
-export const FAULT_FLAG_TRACE: Record<KernelVersion, FlagTable> = {
-  '6.1': FAULT_FLAG_TRACE_6_1,
-  modern: [...FAULT_FLAG_TRACE_6_1, [FAULT_FLAG_VMA_LOCK, 'VMA_LOCK']],
-};
-
-/**
- * VM_FAULT_RESULT_TRACE per kernel. 6.1 still has VM_FAULT_WRITE (removed in 6.2) and lacks a
- * name for VM_FAULT_COMPLETED (added to the table in 6.5), so 0x4000 prints as hex there.
- */
-export const VM_FAULT_RESULT_TRACE: Record<KernelVersion, FlagTable> = {
-  '6.1': [
-    [VM_FAULT_OOM, 'OOM'],
-    [VM_FAULT_SIGBUS, 'SIGBUS'],
-    [VM_FAULT_MAJOR, 'MAJOR'],
-    [VM_FAULT_WRITE, 'WRITE'],
-    [VM_FAULT_HWPOISON, 'HWPOISON'],
-    [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
-    [VM_FAULT_SIGSEGV, 'SIGSEGV'],
-    [VM_FAULT_NOPAGE, 'NOPAGE'],
-    [VM_FAULT_LOCKED, 'LOCKED'],
-    [VM_FAULT_RETRY, 'RETRY'],
-    [VM_FAULT_FALLBACK, 'FALLBACK'],
-    [VM_FAULT_DONE_COW, 'DONE_COW'],
-    [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
-  ],
-  modern: [
-    [VM_FAULT_OOM, 'OOM'],
-    [VM_FAULT_SIGBUS, 'SIGBUS'],
-    [VM_FAULT_MAJOR, 'MAJOR'],
-    [VM_FAULT_HWPOISON, 'HWPOISON'],
-    [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
-    [VM_FAULT_SIGSEGV, 'SIGSEGV'],
-    [VM_FAULT_NOPAGE, 'NOPAGE'],
-    [VM_FAULT_LOCKED, 'LOCKED'],
-    [VM_FAULT_RETRY, 'RETRY'],
-    [VM_FAULT_FALLBACK, 'FALLBACK'],
-    [VM_FAULT_DONE_COW, 'DONE_COW'],
-    [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
-    [VM_FAULT_COMPLETED, 'COMPLETED'],
-  ],
-};
+export type { FlagTable } from '../mm/fault-flags';
+export { FAULT_FLAG_TRACE, VM_FAULT_RESULT_TRACE } from '../mm/fault-flags';
 
 /** The event names of each class, as include/trace/events/fs_dax.h declares them. */
 export const FS_DAX_EVENTS = {
