@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { SCENARIO_CHOICES, scenarioSummary } from '../scenarios';
+import { ShareButton } from '../share/ShareButton';
 import { useSimShallow, useSimStore } from '../store';
 import type { Theme } from '../store';
 
@@ -69,6 +70,7 @@ export function Header({ theme }: { theme: Theme }) {
             // Keep the choice in the address, so a reload or a shared link opens the same scenario.
             const url = new URL(location.href);
             url.searchParams.set('scenario', spec.name);
+            url.hash = ''; // a share link's scenario is no longer the one shown
             history.replaceState(null, '', url);
             void setScenario(spec);
           }}
@@ -93,6 +95,7 @@ export function Header({ theme }: { theme: Theme }) {
         <span className="dv-badge" data-kind="engine" data-state={engineState} data-testid="engine-badge">
           {engineText}
         </span>
+        <ShareButton />
         <button
           type="button"
           onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}

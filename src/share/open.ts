@@ -1,0 +1,36 @@
+/**
+ * Opening a share link in the app: which scenario to start with, the panels to restore, and the
+ * step to go to once the first trace has arrived. No DOM: main.tsx hands in the fragment.
+ */
+import type { SimStore } from '../store';
+import type { ScenarioSpec } from '../worker/protocol';
+import { decodeShare, isShareFragment, type SharedState } from './codec';
+
+export type ShareOpening = { kind: 'none' } | { kind: 'ok'; state: SharedState; spec: ScenarioSpec } | { kind: 'error'; message: string; newer: boolean };
+
+/** What the address's fragment asks for: nothing, a shared scenario, or a notice to show. */
+export function readShareFragment(hash: string): ShareOpening {
+  if (!hash || hash === '#' || !isShareFragment(hash)) return { kind: 'none' };
+  const r = decodeShare(hash);
+  if ('error' in r) return { kind: 'error', message: r.error, newer: r.newer === true };
+  const s = r.state;
+  return {
+    kind: 'ok',
+    state: s,
+    spec: { v: 1, kind: 'machine', name: s.name ?? 'shared', title: s.title ?? 'Shared scenario', scenario: s.scenario },
+  };
+}
+
+/**
+ * Restore the shared panels now and move to the shared step when the first complete trace is in
+ * (the run itself starts the cursor at 0). The step is clamped to the trace's length by seek().
+ */
+export function applySharedState(store: SimStore, state: SharedState): void {
+  store.setState({ panels: structuredClone(state.panels) });
+  const unsub = store.subscribe((s, prev) => {
+    if (s.engineState === 'ready' && prev.engineState !== 'ready') {
+      unsub();
+      s.seek(Math.min(state.step, s.steps.length));
+    }
+  });
+}
