@@ -73,37 +73,25 @@ export const FAULT_FLAG_TRACE: Record<KernelVersion, FlagTable> = {
  * VM_FAULT_RESULT_TRACE per kernel. 6.1 still has VM_FAULT_WRITE (removed in 6.2) and lacks a
  * name for VM_FAULT_COMPLETED (added to the table in 6.5), so 0x4000 prints as hex there.
  */
+const VM_FAULT_RESULT_TRACE_6_1: FlagTable = [
+  [VM_FAULT_OOM, 'OOM'],
+  [VM_FAULT_SIGBUS, 'SIGBUS'],
+  [VM_FAULT_MAJOR, 'MAJOR'],
+  [VM_FAULT_WRITE, 'WRITE'],
+  [VM_FAULT_HWPOISON, 'HWPOISON'],
+  [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
+  [VM_FAULT_SIGSEGV, 'SIGSEGV'],
+  [VM_FAULT_NOPAGE, 'NOPAGE'],
+  [VM_FAULT_LOCKED, 'LOCKED'],
+  [VM_FAULT_RETRY, 'RETRY'],
+  [VM_FAULT_FALLBACK, 'FALLBACK'],
+  [VM_FAULT_DONE_COW, 'DONE_COW'],
+  [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
+];
+
 export const VM_FAULT_RESULT_TRACE: Record<KernelVersion, FlagTable> = {
-  '6.1': [
-    [VM_FAULT_OOM, 'OOM'],
-    [VM_FAULT_SIGBUS, 'SIGBUS'],
-    [VM_FAULT_MAJOR, 'MAJOR'],
-    [VM_FAULT_WRITE, 'WRITE'],
-    [VM_FAULT_HWPOISON, 'HWPOISON'],
-    [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
-    [VM_FAULT_SIGSEGV, 'SIGSEGV'],
-    [VM_FAULT_NOPAGE, 'NOPAGE'],
-    [VM_FAULT_LOCKED, 'LOCKED'],
-    [VM_FAULT_RETRY, 'RETRY'],
-    [VM_FAULT_FALLBACK, 'FALLBACK'],
-    [VM_FAULT_DONE_COW, 'DONE_COW'],
-    [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
-  ],
-  modern: [
-    [VM_FAULT_OOM, 'OOM'],
-    [VM_FAULT_SIGBUS, 'SIGBUS'],
-    [VM_FAULT_MAJOR, 'MAJOR'],
-    [VM_FAULT_HWPOISON, 'HWPOISON'],
-    [VM_FAULT_HWPOISON_LARGE, 'HWPOISON_LARGE'],
-    [VM_FAULT_SIGSEGV, 'SIGSEGV'],
-    [VM_FAULT_NOPAGE, 'NOPAGE'],
-    [VM_FAULT_LOCKED, 'LOCKED'],
-    [VM_FAULT_RETRY, 'RETRY'],
-    [VM_FAULT_FALLBACK, 'FALLBACK'],
-    [VM_FAULT_DONE_COW, 'DONE_COW'],
-    [VM_FAULT_NEEDDSYNC, 'NEEDDSYNC'],
-    [VM_FAULT_COMPLETED, 'COMPLETED'],
-  ],
+  '6.1': VM_FAULT_RESULT_TRACE_6_1,
+  modern: [...VM_FAULT_RESULT_TRACE_6_1.filter(([b]) => b !== VM_FAULT_WRITE), [VM_FAULT_COMPLETED, 'COMPLETED']],
 };
 
 /** Names for step texts: every flag name of the modelled kernels. */
