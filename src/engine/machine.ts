@@ -570,20 +570,15 @@ export class Machine {
     if (a % PAGE_SIZE) return errJson(kerr('EINVAL', 'munmap needs a page-aligned address'));
     const mm = this.as.proc(op.proc);
     const end = a + Math.ceil(op.length / PAGE_SIZE) * PAGE_SIZE;
-    const files = new Set<number>();
     this.deferredIputs = [];
     this.tr.call('do_vmi_munmap', () => ({ proc: op.proc, addr: a, length: op.length }), () => `${op.proc} unmaps [${hex(a)}, ${hex(end)}).`, () => {
-      for (const v of [...mm.vmas]) {
-        if (v.ino !== null && v.start < end && v.end > a) files.add(v.ino);
-        this.unmapVmaRange(v, a, end);
-      }
+      for (const v of [...mm.vmas]) this.unmapVmaRange(v, a, end);
       return 0;
     });
     // The last reference to an unlinked file went with its mapping: the inode is evicted.
     const last = this.deferredIputs;
     this.deferredIputs = null;
     for (const ino of last) yield* this.release(ino, op.proc);
-    void files;
     return 0;
   }
 

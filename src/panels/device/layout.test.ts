@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildGrid, cellShift, litCells, MAX_CELLS, runsText, statesOfMask, STATES, wholeRegion, zoomIn, zoomOut } from './layout';
-import type { MachineState } from './machine-view';
+import { emptyMachineState } from './machine-view';
 
-function emptyState(): MachineState {
-  return {
-    structPages: new Map(),
-    free: [],
-    refcount: new Map(),
-    dirty: new Map(),
-    media: new Set(),
-    poisoned: new Set(),
-    dram: new Map(),
-    leaves: new Map(),
-    procNames: new Map(),
-    files: new Map(),
-    pins: [],
-    pending: [],
-  };
-}
+const emptyState = emptyMachineState;
 
 const GiB64 = (64 * 2 ** 30) / 4096;
 const info = { pmemStartPfn: 0x1000000, pmemPages: GiB64, dramPages: 65536 };

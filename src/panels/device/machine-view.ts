@@ -65,10 +65,9 @@ function num(j: Json | undefined): number {
 
 type Obj = { [k: string]: Json };
 
-/** A MachineState from one keyframe (dumpMachine(m, {bytes: false, iPages: false, freeSpace: true})). */
-export function stateOfKeyframe(kf: Json, pmemStartPfn: number): MachineState {
-  const k = kf as Obj;
-  const st: MachineState = {
+/** A machine with nothing in it: the start every keyframe fills in. */
+export function emptyMachineState(): MachineState {
+  return {
     structPages: new Map(),
     free: [],
     refcount: new Map(),
@@ -82,6 +81,12 @@ export function stateOfKeyframe(kf: Json, pmemStartPfn: number): MachineState {
     pins: [],
     pending: [],
   };
+}
+
+/** A MachineState from one keyframe (dumpMachine(m, {bytes: false, iPages: false, freeSpace: true})). */
+export function stateOfKeyframe(kf: Json, pmemStartPfn: number): MachineState {
+  const k = kf as Obj;
+  const st = emptyMachineState();
   for (const p of (k.structPages as Obj[]) ?? []) {
     const { pfnHex: _h, range: _r, zone: _z, pgmap: _g, ...rec } = p;
     st.structPages.set(num(p.pfn), rec);
