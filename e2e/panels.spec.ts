@@ -6,7 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { Machine } from '../src/engine/machine';
 import { elixirTag } from '../src/engine/version';
-import { reflinkCow } from '../src/scenarios/builtin';
+import { builtin } from '../src/scenarios/builtin';
 import { AppDriver } from './driver';
 
 /** "1-3,7" -> [1, 2, 3, 7] (the device panel's data-lit-pfns). */
@@ -36,7 +36,7 @@ async function cellPoint(page: Page, c: number) {
 }
 
 function truth() {
-  const m = Machine.create(reflinkCow.scenario);
+  const m = Machine.create(builtin('reflink-cow').scenario);
   if ('errors' in m) throw new Error(JSON.stringify(m.errors));
   const opStarts: number[] = [];
   const stacks: string[][] = [];

@@ -22,7 +22,7 @@ function panelsWith(patch: Partial<Record<PanelId, Partial<PanelView>>>): Record
 function inputFor(i: number): ShareInput {
   const b = BUILTIN_SCENARIOS[i];
   return {
-    scenarioText: print(b.scenario),
+    scenarioText: print(b.scenario, b.chapters),
     step: 7 + i * 3,
     panels: panelsWith({ device: { collapsed: true }, files: { size: 1.5 }, structpage: { visible: false } }),
     model: b.scenario.config?.kernel ?? 'modern',
@@ -43,7 +43,7 @@ describe('share codec', () => {
       if ('error' in r) throw new Error(`${BUILTIN_SCENARIOS[i].name}: ${r.error}`);
       const { scenario, chapters, ...rest } = r.state;
       expect(rest).toEqual(input);
-      expect(chapters).toEqual([]);
+      expect(chapters).toEqual(BUILTIN_SCENARIOS[i].chapters);
       expect(scenario).toEqual(BUILTIN_SCENARIOS[i].scenario);
     }
   });

@@ -12,7 +12,7 @@ export { BUILTIN_SCENARIOS, type BuiltinScenario } from './builtin';
 
 /** Every scenario the chooser lists: machine scenarios first, then the XArray tour. */
 export const SCENARIO_CHOICES: readonly ScenarioSpec[] = [
-  ...BUILTIN_SCENARIOS.map((b): ScenarioSpec => ({ v: 1, kind: 'machine', name: b.name, title: b.title, scenario: b.scenario })),
+  ...BUILTIN_SCENARIOS.map((b): ScenarioSpec => ({ v: 1, kind: 'machine', name: b.name, title: b.title, scenario: b.scenario, chapters: b.chapters, text: b.text })),
   xarrayTour,
 ];
 

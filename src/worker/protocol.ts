@@ -11,6 +11,7 @@
  */
 import type { Json, Step } from '../engine/trace/steps';
 import type { Scenario } from '../engine/ops';
+import type { Chapter } from '../engine/lang';
 import type { PmemLayout } from '../engine/drivers/pmem';
 import type { StatusSnapshot } from './status-block';
 
@@ -39,6 +40,13 @@ export interface MachineScenarioSpec {
   name: string;
   title: string;
   scenario: Scenario;
+  /** Chapter markers of the scenario's text (src/engine/lang): chapter i starts at op chapters[i].index. */
+  chapters?: Chapter[];
+  /**
+   * The scenario-language source the user sees in the editor, when there is one (a built-in tour,
+   * an imported file, the editor's text). Without it the app shows print(scenario, chapters).
+   */
+  text?: string;
 }
 
 export type ScenarioSpec = XaScenarioSpec | MachineScenarioSpec;
