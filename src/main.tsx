@@ -3,24 +3,39 @@
  * `?scenario=<name>` picks the scenario (src/scenarios/index.ts); `?debug=1` shows the debug tools
  * (fault injection for the worker). A share link's fragment (`#v1:...`, src/share/codec.ts) opens
  * its scenario at its step instead; a damaged one shows a notice and the default scenario.
+ * `?embed=1&...` (src/share/embed.ts) shows the app as an embed: only the panels asked for, minimal
+ * controls, read-only, and never the user's saved work.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { scenarioByName } from './scenarios';
-import { applySharedState, readShareFragment } from './share/open';
+import { readEmbed } from './share/embed';
+import { applyEmbedPanels, applySharedState, openAtStep, readShareFragment } from './share/open';
 import { ShareNotice } from './share/ShareNotice';
-import { makeSimStore } from './store';
+import { makeSimStore, type PanelId } from './store';
+import { DEFAULT_PANELS } from './store/panels';
 import { startWorkerEngine } from './worker/client';
 
 const params = new URLSearchParams(location.search);
 const debug = params.get('debug') === '1';
 const shared = readShareFragment(location.hash);
+const embed = readEmbed(location.search, Object.keys(DEFAULT_PANELS) as PanelId[]);
 const store = makeSimStore({
   engine: startWorkerEngine,
   scenario: shared.kind === 'ok' ? shared.spec : scenarioByName(params.get('scenario')),
+  embed: embed.options,
+  // An embed never reads or writes the user's saved drafts.
+  storage: embed.options ? null : undefined,
 });
 if (shared.kind === 'ok') applySharedState(store, shared.state);
+if (embed.options) {
+  // A read-only embed shows; it has no editor (nor any other way to change the scenario).
+  store.getState().setEditorReadOnly(embed.options.readOnly);
+  if (embed.options.readOnly) store.getState().setEditorOpen(false);
+  if (embed.options.panels) applyEmbedPanels(store, embed.options.panels);
+  if (embed.options.step !== null) openAtStep(store, embed.options.step);
+}
 
 // ?debug=1 also exposes the store, for the e2e tests and `npm run bench` (browser figures).
 if (debug) (window as unknown as { __daxviz: typeof store }).__daxviz = store;
@@ -28,6 +43,9 @@ if (debug) (window as unknown as { __daxviz: typeof store }).__daxviz = store;
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     {shared.kind === 'error' && <ShareNotice message={shared.message} newer={shared.newer} />}
+    {embed.problems.length > 0 && (
+      <ShareNotice heading="Some embed options were ignored." message={embed.problems.join('; ') + '.'} tail="" testId="embed-notice" />
+    )}
     <App store={store} debug={debug} />
   </StrictMode>,
 );

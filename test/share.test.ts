@@ -22,7 +22,7 @@ function panelsWith(patch: Partial<Record<PanelId, Partial<PanelView>>>): Record
 function inputFor(i: number): ShareInput {
   const b = BUILTIN_SCENARIOS[i];
   return {
-    scenarioText: print(b.scenario, b.chapters),
+    scenarioText: b.text,
     step: 7 + i * 3,
     panels: panelsWith({ device: { collapsed: true }, files: { size: 1.5 }, structpage: { visible: false } }),
     model: b.scenario.config?.kernel ?? 'modern',

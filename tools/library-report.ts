@@ -3,7 +3,6 @@
  * length, share-link length (limit 2,000), steps, and any invariant violation the run reports
  * that its kernel model does not explain. Run: `npx tsx tools/library-report.ts [name...]`.
  */
-import { print } from '../src/engine/lang';
 import { Machine } from '../src/engine/machine';
 import { explainedRules } from '../src/engine/debug/check-machine';
 import { BUILTIN_SCENARIOS } from '../src/scenarios/builtin';
@@ -16,7 +15,7 @@ let bad = 0;
 for (const b of BUILTIN_SCENARIOS) {
   if (only.length && !only.includes(b.name)) continue;
   const model = b.scenario.config?.kernel ?? 'modern';
-  const url = BASE + encodeShare({ scenarioText: print(b.scenario, b.chapters), step: 999, panels: DEFAULT_PANELS, model, name: b.name, title: b.title });
+  const url = BASE + encodeShare({ scenarioText: b.text, step: 999, panels: DEFAULT_PANELS, model, name: b.name, title: b.title });
   const m = Machine.create(b.scenario);
   if ('errors' in m) {
     console.log(`${b.name}: scenario errors ${JSON.stringify(m.errors)}`);

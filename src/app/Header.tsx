@@ -1,8 +1,12 @@
 import { useEffect, useState } from 'react';
 import { SCENARIO_CHOICES, scenarioSummary } from '../scenarios';
+import { ScenarioFiles } from '../share/ScenarioFiles';
 import { ShareButton } from '../share/ShareButton';
+import { EditorButton } from '../editor/EditorButton';
 import { useSimShallow, useSimStore } from '../store';
 import type { Theme } from '../store';
+import { rememberChoice } from './choose';
+import { Library } from './Library';
 
 /**
  * While a run is in progress, read the engine's status once per animation frame (the shared block,
@@ -58,6 +62,7 @@ export function Header({ theme }: { theme: Theme }) {
   return (
     <header className="dv-header">
       <h1>DAX visualizer</h1>
+      <Library />
       <label className="dv-chooser">
         <span className="dv-sr-only">Scenario</span>
         <select
@@ -67,14 +72,11 @@ export function Header({ theme }: { theme: Theme }) {
           onChange={(e) => {
             const spec = SCENARIO_CHOICES.find((c) => c.name === e.target.value);
             if (!spec) return;
-            // Keep the choice in the address, so a reload or a shared link opens the same scenario.
-            const url = new URL(location.href);
-            url.searchParams.set('scenario', spec.name);
-            url.hash = ''; // a share link's scenario is no longer the one shown
-            history.replaceState(null, '', url);
+            rememberChoice(spec, true);
             void setScenario(spec);
           }}
         >
+          {!SCENARIO_CHOICES.some((c) => c.name === name) && <option value={name}>{name === 'custom' ? 'my scenario' : name}</option>}
           {SCENARIO_CHOICES.map((c) => (
             <option key={c.name} value={c.name}>
               {c.kind === 'xarray' ? 'XArray tour' : c.name}
@@ -86,15 +88,18 @@ export function Header({ theme }: { theme: Theme }) {
         {title}
       </span>
       <div className="dv-badges">
-        <span className="dv-badge" title="The kernel whose behaviour the engine models" data-testid="model-badge">
+        <span
+          className="dv-badge"
+          title="The kernel whose behaviour the engine models, on a simulated 64-bit x86 machine: 4 KiB pages, XArray nodes of 64 slots"
+          data-testid="model-badge"
+        >
           model: {modelText}
-        </span>
-        <span className="dv-badge" title="The simulated machine: 64-bit x86, 4 KiB pages, XArray nodes of 64 slots">
-          x86-64 · 4 KiB pages · 64-slot nodes
         </span>
         <span className="dv-badge" data-kind="engine" data-state={engineState} data-testid="engine-badge">
           {engineText}
         </span>
+        <ScenarioFiles />
+        <EditorButton />
         <ShareButton />
         <button
           type="button"

@@ -11,7 +11,9 @@ import { useSimShallow, useSimStore, type PanelId } from '../store';
 const COLLAPSED_WIDTH = '34px';
 
 export function PanelGrid({ reducedMotion }: { reducedMotion: boolean }) {
-  const rows = [0, 1].map((r) => PANELS.filter((p) => (p.row ?? 0) === r)).filter((r) => r.length > 0);
+  const visible = useSimShallow((s) => PANELS.filter((p) => s.panels[p.id].visible).map((p) => p.id));
+  // A row whose panels are all hidden (an embed that asked for a few panels) takes no room.
+  const rows = [0, 1].map((r) => PANELS.filter((p) => (p.row ?? 0) === r)).filter((r) => r.some((p) => visible.includes(p.id)));
   return (
     <div className="dv-grid-rows" data-testid="panel-grid">
       {rows.map((defs, i) => (

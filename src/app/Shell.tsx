@@ -3,7 +3,10 @@
  * handling and theming are scoped to this element, not the document, so two shells can share a page.
  */
 import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { EditorPane } from '../editor/EditorPane';
+import { isEditorToggleKey } from '../editor/shortcut';
 import { useSim, useSimStore } from '../store';
+import { EmbedHeader } from './EmbedHeader';
 import { Header } from './Header';
 import { actionForKey, type TransportAction } from './keyboard';
 import { Notices } from './Notices';
@@ -21,9 +24,11 @@ function ownsKeys(el: EventTarget | null): boolean {
 export function Shell({ debug }: { debug: boolean }) {
   const store = useSimStore();
   const chosen = useSim((s) => s.theme);
+  const editorOpen = useSim((s) => s.editorOpen);
   const prefersDark = usePrefersDark();
   const reducedMotion = usePrefersReducedMotion();
   const theme = chosen ?? (prefersDark ? 'dark' : 'light');
+  const embed = useSim((s) => s.embed);
   const rootRef = useRef<HTMLDivElement>(null);
 
   // Keys go to the shell when nothing inside it has focus yet.
@@ -38,8 +43,16 @@ export function Shell({ debug }: { debug: boolean }) {
       store.getState().clearSelection();
       return;
     }
+    // A read-only embed has no editor.
+    if (isEditorToggleKey(e) && !embed?.readOnly) {
+      // E opens or closes the scenario editor (src/editor/shortcut.ts).
+      e.preventDefault();
+      store.getState().toggleEditor();
+      return;
+    }
     const action = actionForKey(e);
-    if (!action) return;
+    // An embed without controls is a still picture: its keys do nothing.
+    if (!action || embed?.controls === 'none') return;
     // Space would also "click" a focused button; the shortcut wins.
     e.preventDefault();
     const s = store.getState();
@@ -61,6 +74,7 @@ export function Shell({ debug }: { debug: boolean }) {
       className="dv-app"
       data-theme={theme}
       data-motion={reducedMotion ? 'reduce' : 'full'}
+      data-editor={editorOpen ? 'open' : undefined}
       ref={rootRef}
       tabIndex={-1}
       onKeyDown={onKeyDown}
@@ -70,11 +84,12 @@ export function Shell({ debug }: { debug: boolean }) {
       }}
       data-testid="app"
     >
-      <Header theme={theme} />
+      {embed ? <EmbedHeader /> : <Header theme={theme} />}
       <Notices debug={debug} />
-      <Transport />
+      {embed?.controls !== 'none' && <Transport variant={embed && embed.controls !== 'full' ? 'minimal' : 'full'} />}
+      <EditorPane />
       <PanelGrid reducedMotion={reducedMotion} />
-      <ShortcutLegend />
+      {!embed && <ShortcutLegend />}
     </div>
   );
 }

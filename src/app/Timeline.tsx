@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { boundaries, CATEGORIES, CATEGORY_LABEL, useSimShallow } from '../store';
+import { chapterStarts, NO_CHAPTERS } from './Chapters';
 import { CategoryGlyph } from './glyphs';
 
 /** Inset so that marker positions line up with the range input's thumb travel. */
@@ -10,13 +11,15 @@ const THUMB_INSET = 8;
  * per operation and step category, plus a faint tick at each operation boundary.
  */
 export function Timeline() {
-  const { cursor, n, markers, opStarts, seek } = useSimShallow((s) => ({
+  const { cursor, n, markers, opStarts, seek, chapters } = useSimShallow((s) => ({
     cursor: s.cursor,
     n: s.steps.length,
     markers: s.markers,
     opStarts: s.opStarts,
     seek: s.seek,
+    chapters: (s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
   }));
+  const chapterAt = useMemo(() => chapterStarts(chapters, opStarts, n), [chapters, opStarts, n]);
   const ticks = useMemo(() => boundaries(opStarts, n), [opStarts, n]);
   const pct = (at: number) => `${n ? (at / n) * 100 : 0}%`;
   const present = useMemo(() => CATEGORIES.filter((c) => markers.some((m) => m.category === c)), [markers]);
@@ -26,6 +29,11 @@ export function Timeline() {
         <svg style={{ left: THUMB_INSET, width: `calc(100% - ${2 * THUMB_INSET}px)` }} aria-hidden="true">
           {ticks.map((t) => (
             <line key={`t${t}`} className="dv-op-tick" x1={pct(t)} x2={pct(t)} y1={2} y2={18} />
+          ))}
+          {chapterAt.map((at, i) => (
+            <line key={`c${i}`} className="dv-chapter-tick" x1={pct(at)} x2={pct(at)} y1={0} y2={20}>
+              <title>{`Chapter ${i + 1}: ${chapters[i].title}`}</title>
+            </line>
           ))}
           {markers.map((m) => (
             <svg key={`${m.category}:${m.at}`} x={pct(m.at)} y={9} overflow="visible">

@@ -23,6 +23,8 @@ export interface BuiltinScenario {
   topics: TopicId[];
   /** the scenario-language source */
   text: string;
+  /** operations that fail on purpose (see TourDef.onPurpose) */
+  onPurpose?: Record<number, 'error' | 'signal'>;
 }
 
 export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = LIBRARY.map((t) => ({
@@ -33,6 +35,7 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = LIBRARY.map((t) => 
   chapters: t.chapters,
   topics: t.topics,
   text: t.text,
+  onPurpose: t.onPurpose,
 }));
 
 /** The built-in scenario called `name`; throws for an unknown name (a programming error). */

@@ -1,94 +1,183 @@
-import { useState } from 'react';
-import { print } from '../engine/lang';
-import { useSim, useSimStore } from '../store';
+import { useId, useState } from 'react';
+import { sourceText } from '../editor/source';
+import { PANELS } from '../panels/registry';
+import { useSim, useSimStore, type PanelId, type SimState } from '../store';
 import { encodeShare } from './codec';
+import { embedQuery, iframeSnippet, type EmbedControls } from './embed';
 
-/** The link to the app at the store's current state, or null for a scenario that has no text form. */
-function currentLink(state: ReturnType<ReturnType<typeof useSimStore>['getState']>): string | null {
+/** The share fragment of the store's current state, or null for a scenario that has no text form. */
+function currentFragment(state: SimState): string | null {
   const spec = state.scenario;
-  if (spec.kind !== 'machine') return null;
-  const frag = encodeShare({
-    scenarioText: print(spec.scenario),
+  // The link carries the user's text exactly (comments and chapters included).
+  const text = sourceText(spec);
+  if (spec.kind !== 'machine' || text === null) return null;
+  return encodeShare({
+    scenarioText: text,
     step: state.cursor,
     panels: state.panels,
     model: spec.scenario.config?.kernel ?? 'modern',
     name: spec.name,
     title: spec.title,
   });
-  return `${location.origin}${location.pathname}${frag}`;
+}
+
+const appBase = () => `${location.origin}${location.pathname}`;
+
+async function copy(text: string): Promise<boolean> {
+  try {
+    if (!navigator.clipboard) return false;
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface EmbedChoice {
+  panels: PanelId[];
+  atStep: boolean;
+  controls: EmbedControls;
+  readOnly: boolean;
 }
 
 /**
- * "Share": puts a link to this scenario at this step (with the panel layout) on the clipboard and
- * says how long it is. Without clipboard access it shows the link in a selected read-only field.
+ * "Share": a popover with the link to this scenario at this step (copied to the clipboard when the
+ * browser allows, with its length), and an embed builder: which panels, the start step, the
+ * controls and read-only, giving an iframe snippet to paste into slides or a post.
  */
 export function ShareButton() {
   const store = useSimStore();
   const kind = useSim((s) => s.scenario.kind);
-  const [shown, setShown] = useState<{ url: string; copied: boolean } | null>(null);
+  const [open, setOpen] = useState<{ fragment: string; copied: boolean; title: string; step: number } | null>(null);
+  const [embed, setEmbed] = useState<EmbedChoice | null>(null);
+  const [snippetCopied, setSnippetCopied] = useState(false);
+  const headingId = useId();
+
   const share = async () => {
-    const url = currentLink(store.getState());
-    if (url === null) return;
-    let copied = false;
-    try {
-      if (navigator.clipboard) {
-        await navigator.clipboard.writeText(url);
-        copied = true;
-      }
-    } catch {
-      copied = false;
+    if (open) {
+      setOpen(null);
+      return;
     }
-    setShown({ url, copied });
+    const st = store.getState();
+    const fragment = currentFragment(st);
+    if (fragment === null) return;
+    const copied = await copy(appBase() + fragment);
+    setOpen({ fragment, copied, title: st.scenario.title, step: st.cursor });
+    setEmbed({ panels: PANELS.filter((p) => st.panels[p.id].visible).map((p) => p.id), atStep: true, controls: 'minimal', readOnly: true });
+    setSnippetCopied(false);
   };
+
+  const url = open ? appBase() + open.fragment : '';
+  const embedSrc =
+    open && embed
+      ? appBase() +
+        embedQuery({
+          panels: embed.panels.length === PANELS.length ? null : embed.panels,
+          step: embed.atStep ? open.step : null,
+          controls: embed.controls,
+          readOnly: embed.readOnly,
+        }) +
+        open.fragment
+      : '';
+  const snippet = open ? iframeSnippet(embedSrc, open.title) : '';
+
   return (
-    <span className="dv-share" style={{ position: 'relative', display: 'inline-flex', alignItems: 'center', gap: 6 }}>
+    <span className="dv-share">
       <button
         type="button"
         onClick={() => void share()}
         disabled={kind !== 'machine'}
-        title={kind === 'machine' ? 'Copy a link to this scenario at this step' : 'The XArray tour has no text form to share; its link is ?scenario=xarray-tour'}
+        aria-expanded={open !== null}
+        title={kind === 'machine' ? 'Copy a link to this scenario at this step, or make an embed' : 'The XArray tour has no text form to share; its link is ?scenario=xarray-tour'}
         data-testid="share-button"
       >
         Share
       </button>
-      {shown && (
-        <span
-          role="status"
+      {open && embed && (
+        <div
+          className="dv-popover dv-share-pop"
+          role="dialog"
+          aria-labelledby={headingId}
           data-testid="share-status"
-          style={{
-            position: 'absolute',
-            top: 'calc(100% + 6px)',
-            right: 0,
-            zIndex: 20,
-            display: 'flex',
-            alignItems: 'center',
-            gap: 6,
-            padding: '6px 8px',
-            whiteSpace: 'nowrap',
-            background: 'var(--surface)',
-            color: 'var(--text)',
-            border: '1px solid var(--border)',
-            borderRadius: 6,
-            boxShadow: '0 2px 8px rgba(0,0,0,0.2)',
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.stopPropagation();
+            setOpen(null);
           }}
         >
-          {shown.copied ? 'Link copied' : 'Copy this link'} ({shown.url.length.toLocaleString('en')} characters)
+          <div className="dv-pop-row">
+            <strong id={headingId}>{open.copied ? 'Link copied' : 'Copy this link'}</strong>
+            <span data-testid="share-length">({url.length.toLocaleString('en')} characters)</span>
+            <button type="button" onClick={() => setOpen(null)} aria-label="Close the share box" data-testid="share-close">
+              ✕
+            </button>
+          </div>
           <input
             type="text"
             readOnly
-            value={shown.url}
+            value={url}
             aria-label="Share link"
             data-testid="share-url"
-            size={36}
             ref={(el) => {
-              if (el && !shown.copied) el.select();
+              if (el && !open.copied) el.select();
             }}
             onFocus={(e) => e.currentTarget.select()}
           />
-          <button type="button" onClick={() => setShown(null)} aria-label="Hide the share link" data-testid="share-close">
-            ✕
-          </button>
-        </span>
+          <fieldset data-testid="embed-builder">
+            <legend>Embed in slides or a page</legend>
+            <div className="dv-pop-panels">
+              {PANELS.map((p) => (
+                <label key={p.id}>
+                  <input
+                    type="checkbox"
+                    checked={embed.panels.includes(p.id)}
+                    onChange={(e) =>
+                      setEmbed({
+                        ...embed,
+                        panels: e.target.checked ? PANELS.filter((q) => q.id === p.id || embed.panels.includes(q.id)).map((q) => q.id) : embed.panels.filter((id) => id !== p.id),
+                      })
+                    }
+                    data-testid={`embed-panel-${p.id}`}
+                  />
+                  {p.title}
+                </label>
+              ))}
+            </div>
+            <div className="dv-pop-row">
+              <label>
+                <input type="checkbox" checked={embed.atStep} onChange={(e) => setEmbed({ ...embed, atStep: e.target.checked })} data-testid="embed-at-step" />
+                open at step {open.step}
+              </label>
+              <label>
+                controls{' '}
+                <select value={embed.controls} onChange={(e) => setEmbed({ ...embed, controls: e.target.value as EmbedControls })} data-testid="embed-controls">
+                  <option value="minimal">minimal</option>
+                  <option value="full">full</option>
+                  <option value="none">none</option>
+                </select>
+              </label>
+              <label>
+                <input type="checkbox" checked={embed.readOnly} onChange={(e) => setEmbed({ ...embed, readOnly: e.target.checked })} data-testid="embed-readonly" />
+                read-only
+              </label>
+            </div>
+            {embed.panels.length === 0 && <p className="dv-pop-warn">No panel chosen: the embed would show all of them.</p>}
+            <textarea readOnly value={snippet} rows={3} aria-label="Embed snippet" data-testid="embed-snippet" onFocus={(e) => e.currentTarget.select()} />
+            <div className="dv-pop-row">
+              <button
+                type="button"
+                onClick={() => void copy(snippet).then(setSnippetCopied)}
+                data-testid="embed-copy"
+              >
+                Copy snippet
+              </button>
+              {snippetCopied && <span role="status">Snippet copied</span>}
+              <a href={embedSrc} target="_blank" rel="noopener" data-testid="embed-preview">
+                Preview the embed ↗
+              </a>
+            </div>
+          </fieldset>
+        </div>
       )}
     </span>
   );

@@ -4,13 +4,25 @@ import { useState } from 'react';
  * Why a share link could not be opened (damaged, or made by a newer version of the app). Shown
  * above the app, which has opened its default scenario instead; the reader can dismiss it.
  */
-export function ShareNotice({ message, newer }: { message: string; newer: boolean }) {
+export function ShareNotice({
+  message,
+  newer = false,
+  heading = 'The shared link could not be opened.',
+  tail = ' The default scenario is shown instead.',
+  testId = 'share-notice',
+}: {
+  message: string;
+  newer?: boolean;
+  heading?: string;
+  tail?: string;
+  testId?: string;
+}) {
   const [open, setOpen] = useState(true);
   if (!open) return null;
   return (
     <div
       role="alert"
-      data-testid="share-notice"
+      data-testid={testId}
       data-newer={newer ? 'true' : 'false'}
       style={{
         position: 'fixed',
@@ -32,9 +44,10 @@ export function ShareNotice({ message, newer }: { message: string; newer: boolea
       }}
     >
       <p style={{ margin: 0 }}>
-        <strong>The shared link could not be opened.</strong> {message} The default scenario is shown instead.
+        <strong>{heading}</strong> {message}
+        {tail}
       </p>
-      <button type="button" onClick={() => setOpen(false)} data-testid="share-notice-close" aria-label="Dismiss this notice">
+      <button type="button" onClick={() => setOpen(false)} data-testid={`${testId}-close`} aria-label="Dismiss this notice">
         ✕
       </button>
     </div>

@@ -2,7 +2,7 @@
  * Opening a share link in the app: which scenario to start with, the panels to restore, and the
  * step to go to once the first trace has arrived. No DOM: main.tsx hands in the fragment.
  */
-import type { SimStore } from '../store';
+import type { PanelId, SimStore } from '../store';
 import type { ScenarioSpec } from '../worker/protocol';
 import { decodeShare, isShareFragment, type SharedState } from './codec';
 
@@ -17,7 +17,7 @@ export function readShareFragment(hash: string): ShareOpening {
   return {
     kind: 'ok',
     state: s,
-    spec: { v: 1, kind: 'machine', name: s.name ?? 'shared', title: s.title ?? 'Shared scenario', scenario: s.scenario },
+    spec: { v: 1, kind: 'machine', name: s.name ?? 'shared', title: s.title ?? 'Shared scenario', scenario: s.scenario, chapters: s.chapters, text: s.scenarioText },
   };
 }
 
@@ -27,10 +27,25 @@ export function readShareFragment(hash: string): ShareOpening {
  */
 export function applySharedState(store: SimStore, state: SharedState): void {
   store.setState({ panels: structuredClone(state.panels) });
+  openAtStep(store, state.step);
+}
+
+/** Move to `step` (clamped to the trace) once the first complete trace is in. */
+export function openAtStep(store: SimStore, step: number): void {
   const unsub = store.subscribe((s, prev) => {
     if (s.engineState === 'ready' && prev.engineState !== 'ready') {
       unsub();
-      s.seek(Math.min(state.step, s.steps.length));
+      s.seek(Math.min(step, s.steps.length));
     }
   });
+}
+
+/**
+ * An embed shows only the panels it names (expanded), whatever a share link's layout said; the
+ * others are hidden, not collapsed, so they take no room.
+ */
+export function applyEmbedPanels(store: SimStore, only: readonly PanelId[]): void {
+  const panels = structuredClone(store.getState().panels);
+  for (const id of Object.keys(panels) as PanelId[]) panels[id] = { ...panels[id], visible: only.includes(id), collapsed: false };
+  store.setState({ panels });
 }

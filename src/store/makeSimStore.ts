@@ -6,6 +6,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineFactory } from '../worker/client';
 import type { ScenarioSpec } from '../worker/protocol';
+import { createEditorSlice } from './editor';
+import type { EmbedOptions } from '../share/embed';
 import { createPanelsSlice } from './panels';
 import { createPlaybackSlice } from './playback';
 import { createScenarioSlice } from './scenario';
@@ -16,9 +18,16 @@ import { BASE_STEPS_PER_SECOND, type SimState } from './types';
 export interface SimStoreOptions {
   engine: EngineFactory;
   scenario: ScenarioSpec;
+  /** Embed mode's options (src/share/embed.ts); absent or null for the full app. */
+  embed?: EmbedOptions | null;
   /** Timer functions, injectable for tests. */
   setInterval?: (fn: () => void, ms: number) => unknown;
   clearInterval?: (id: unknown) => void;
+  /**
+   * Where the scenario editor keeps drafts (src/store/editor.ts). Omitted: the browser's
+   * localStorage when there is one; null: never read or write storage (embedded read-only views).
+   */
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
 }
 
 export type SimStore = StoreApi<SimState> & {
@@ -33,6 +42,8 @@ export function makeSimStore(opts: SimStoreOptions): SimStore {
     ...createTraceSlice(opts.engine)(...a),
     ...createSelectionSlice(...a),
     ...createPanelsSlice(...a),
+    ...createEditorSlice({ scenario: opts.scenario, storage: opts.storage })(...a),
+    embed: opts.embed ?? null,
   }));
 
   // Playback runs outside React: a timer advances the cursor, re-armed when `playing` or `speed` change.
@@ -55,6 +66,7 @@ export function makeSimStore(opts: SimStoreOptions): SimStore {
 
   return Object.assign(store, {
     destroy() {
+      store.getState().flushEditorDraft();
       unsub();
       if (timer !== null) clearI(timer);
       timer = null;

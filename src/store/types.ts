@@ -13,6 +13,8 @@ import type { Json, Step } from '../engine/trace/steps';
 import type { MachineTrace, ScenarioSpec } from '../worker/protocol';
 import type { StatusSnapshot } from '../worker/status-block';
 import type { StepCategory } from './categories';
+import type { EditorSlice } from './editor';
+import type { EmbedOptions } from '../share/embed';
 
 export interface ScenarioSlice {
   /** The user's scenario: kept across worker failures and restarts. */
@@ -137,4 +139,9 @@ export interface PanelsSlice {
   setTheme(t: Theme | null): void;
 }
 
-export type SimState = ScenarioSlice & PlaybackSlice & TraceSlice & SelectionSlice & PanelsSlice;
+/** How the app is shown: null for the full app, or an embed's options (src/share/embed.ts). Fixed for a store's life. */
+export interface EmbedSlice {
+  embed: EmbedOptions | null;
+}
+
+export type SimState = ScenarioSlice & PlaybackSlice & TraceSlice & SelectionSlice & PanelsSlice & EmbedSlice & EditorSlice;

@@ -20,4 +20,10 @@ export interface TourDef {
   topics: TopicId[];
   /** the scenario, in the scenario language */
   text: string;
+  /**
+   * The operations (0-based) that end in an error or a signal on purpose, because that failure is
+   * what the tour teaches (SIGBUS beyond EOF, EOPNOTSUPP for FOLL_LONGTERM, EIO after poison).
+   * Every other operation of a tour must succeed (src/scenarios/builtin.test.ts).
+   */
+  onPurpose?: Record<number, 'error' | 'signal'>;
 }

@@ -1,0 +1,79 @@
+import { useId, useState } from 'react';
+import { SCENARIO_CHOICES } from '../scenarios';
+import { topicIndex } from '../scenarios/library';
+import { useSim } from '../store';
+import { rememberChoice } from './choose';
+
+/**
+ * "Library": the guided tours by topic. Each topic of the seeds and the kernel model lists the
+ * tours that teach it (a tour can teach several); choosing one runs it from the start.
+ */
+export function Library() {
+  const setScenario = useSim((s) => s.setScenario);
+  const current = useSim((s) => s.scenario.name);
+  const [open, setOpen] = useState(false);
+  const headingId = useId();
+  const index = topicIndex();
+  const choose = (name: string) => {
+    const spec = SCENARIO_CHOICES.find((c) => c.name === name);
+    if (!spec) return;
+    rememberChoice(spec, true);
+    setOpen(false);
+    void setScenario(spec);
+  };
+  return (
+    <span className="dv-pop-anchor">
+      <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="library-button" title="Guided tours, by topic">
+        Library
+      </button>
+      {open && (
+        <div
+          className="dv-popover dv-library"
+          role="dialog"
+          aria-labelledby={headingId}
+          data-testid="library"
+          onKeyDown={(e) => {
+            if (e.key !== 'Escape') return;
+            e.stopPropagation();
+            setOpen(false);
+          }}
+        >
+          <div className="dv-pop-row">
+            <strong id={headingId}>Guided tours by topic</strong>
+            <span className="dv-muted">each tour runs in chapters; read the narration and step with → and Shift+→</span>
+            <button type="button" onClick={() => setOpen(false)} aria-label="Close the library" data-testid="library-close">
+              ✕
+            </button>
+          </div>
+          <ol className="dv-topics">
+            {index.map(({ topic, tours }) => (
+              <li key={topic.id} data-testid={`topic-${topic.id}`}>
+                <div className="dv-topic-title" title={`From ${topic.sources.join('; ')}`}>
+                  {topic.title}
+                </div>
+                <ul>
+                  {tours.map((t) => (
+                    <li key={t.name}>
+                      <button
+                        type="button"
+                        className="dv-tour"
+                        aria-current={t.name === current ? 'true' : undefined}
+                        onClick={() => choose(t.name)}
+                        data-testid={`tour-${topic.id}-${t.name}`}
+                      >
+                        <span className="dv-tour-title">{t.title}</span>
+                        <span className="dv-muted">
+                          {t.summary} ({t.chapters.length} chapters, {t.scenario.ops.length} operations)
+                        </span>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
+    </span>
+  );
+}

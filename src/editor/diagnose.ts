@@ -1,0 +1,86 @@
+/**
+ * What the editor says about a text: parse() errors placed at their line and column (with the
+ * document offsets CodeMirror needs), and a one-line summary for the status line. parse() also runs
+ * validateScenario, the check Machine.create makes before building a machine, and reports its
+ * errors at the line of the operation (or machine line) concerned, so a text that gets through here
+ * is one the engine accepts. Pure: no CodeMirror, no DOM.
+ */
+import { parse, type LangError } from '../engine/lang';
+import type { Chapter } from '../engine/lang';
+import type { Scenario } from '../engine/ops';
+
+export interface TextDiagnostic {
+  /** 1-based, as parse() reports them */
+  line: number;
+  column: number;
+  /** document offsets of the marked range (from === to when the error is at the end of a line) */
+  from: number;
+  to: number;
+  message: string;
+}
+
+export type EditorStatus =
+  | { kind: 'ok'; ops: number; chapters: number }
+  | { kind: 'errors'; count: number; first: LangError }
+  /** no text to check (the XArray tour) */
+  | { kind: 'none' };
+
+export type Diagnosis =
+  | { ok: true; scenario: Scenario; chapters: Chapter[]; diagnostics: []; status: EditorStatus }
+  | { ok: false; diagnostics: TextDiagnostic[]; status: EditorStatus };
+
+/** The offset of each line's first character (lines split at '\n'; a trailing '\r' stays in its line). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/**
+ * Where an error points in the document: from its column to the end of the word there (a quoted
+ * string counts as one word), within its line; at the line's end for an error past it.
+ */
+export function errorRange(text: string, starts: readonly number[], line: number, column: number): { from: number; to: number } {
+  const li = Math.min(Math.max(line, 1), starts.length) - 1;
+  const start = starts[li];
+  let end = li + 1 < starts.length ? starts[li + 1] - 1 : text.length;
+  if (end > start && text[end - 1] === '\r') end--;
+  const from = Math.min(start + Math.max(column, 1) - 1, end);
+  let to = from;
+  if (text[to] === '"') {
+    to++;
+    while (to < end && text[to] !== '"') to += text[to] === '\\' ? 2 : 1;
+    to = Math.min(to + 1, end);
+  } else {
+    while (to < end && text[to] !== ' ' && text[to] !== '\t') to++;
+  }
+  return { from, to };
+}
+
+/** Parse `text` and say what is wrong with it, or what it holds. */
+export function diagnose(text: string): Diagnosis {
+  const r = parse(text);
+  if ('scenario' in r) {
+    return { ok: true, scenario: r.scenario, chapters: r.chapters, diagnostics: [], status: { kind: 'ok', ops: r.scenario.ops.length, chapters: r.chapters.length } };
+  }
+  const starts = lineStarts(text);
+  const errors = [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column);
+  const diagnostics = errors.map((e) => ({ line: e.line, column: e.column, message: e.message, ...errorRange(text, starts, e.line, e.column) }));
+  return { ok: false, diagnostics, status: { kind: 'errors', count: errors.length, first: errors[0] } };
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** The status line: "OK: 5 operations, 2 chapters" or "2 errors — first at line 5: ...". */
+export function statusText(s: EditorStatus): string {
+  switch (s.kind) {
+    case 'ok':
+      return `OK: ${plural(s.ops, 'operation', 'operations')}, ${plural(s.chapters, 'chapter', 'chapters')}`;
+    case 'errors':
+      return s.count === 1
+        ? `1 error — line ${s.first.line}: ${s.first.message}`
+        : `${s.count} errors — first at line ${s.first.line}: ${s.first.message}`;
+    case 'none':
+      return '';
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The scenario editor's slice: whether the pane is open, the text being edited (the draft), the
+ * put-aside drafts, the checker's summary, and the actions behind the editor's buttons. The text is
+ * saved to storage as the user types (debounced, src/editor/persistence.ts) and read back when the
+ * store is made, so a reload, a bad parse or a switch of scenario never loses an edit. The CodeMirror
+ * view (src/editor/CodeEditor.tsx) mirrors `editorText` both ways.
+ *
+ * Conventions in this file:
+ *   base    - the scenario the draft was started from; running an unchanged text runs it as is.
+ *   edited  - the text differs from the base's text (only then is there a draft to keep).
+ *   storage - injectable; null means never read or write (an embedded read-only view).
+ */
+import type { StateCreator } from 'zustand';
+import type { LangError } from '../engine/lang';
+import { parse } from '../engine/lang';
+import type { EditorStatus } from '../editor/diagnose';
+import {
+  defaultDraftStorage,
+  formatSavedAt,
+  loadEditorState,
+  pushRecent,
+  saveEditorState,
+  type Draft,
+  type DraftStorage,
+} from '../editor/persistence';
+import { sourceText } from '../editor/source';
+import { titleFromText } from '../scenarios/custom';
+import type { MachineScenarioSpec, ScenarioSpec } from '../worker/protocol';
+import type { SimState } from './types';
+
+export interface EditorNotice {
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export type RunEditorResult =
+  | { ok: true; spec: MachineScenarioSpec; done: Promise<void> }
+  /** errors sorted by line and column; empty when there is nothing to run (read-only, no text) */
+  | { ok: false; errors: LangError[] };
+
+export const EDITOR_MIN_WIDTH = 260;
+export const EDITOR_MAX_WIDTH = 760;
+export const EDITOR_DEFAULT_WIDTH = 380;
+/** How long typing must pause before the draft is written to storage. */
+export const DRAFT_SAVE_DELAY_MS = 400;
+
+export interface EditorSlice {
+  editorOpen: boolean;
+  /** Shows the text but cannot edit, run, reset or bring back drafts (embeds). */
+  editorReadOnly: boolean;
+  /** The editor's text; null when there is none to show (the XArray tour, with no draft). */
+  editorText: string | null;
+  /** The scenario the draft started from (see "base" above). */
+  editorBase: ScenarioSpec;
+  /** Put-aside drafts, newest first (at most MAX_RECENT_DRAFTS). */
+  editorDrafts: Draft[];
+  /** The checker's summary of editorText (set by the editor's lint source). */
+  editorStatus: EditorStatus;
+  /** "Restored your draft from ...", "your edits were put aside", ... (null: nothing to say). */
+  editorNotice: EditorNotice | null;
+  /** Why drafts cannot be kept (storage full or disabled); null when saving works. */
+  editorStorageError: string | null;
+  /** The pane's width in CSS pixels. */
+  editorWidth: number;
+  setEditorOpen(open: boolean): void;
+  toggleEditor(): void;
+  setEditorWidth(px: number): void;
+  setEditorReadOnly(on: boolean): void;
+  /** The user changed the text (ignored when read-only); saved after DRAFT_SAVE_DELAY_MS. */
+  setEditorText(text: string): void;
+  setEditorStatus(s: EditorStatus): void;
+  /**
+   * Run the text: when it parses, setScenario with a machine spec (the base itself when the text is
+   * unchanged, else name "custom", title from the first `# ` line). When it does not, nothing runs.
+   */
+  runEditor(): RunEditorResult;
+  /** Put back the running scenario's text (edits that would be lost go to the drafts list first). */
+  resetEditor(): void;
+  /** Bring back put-aside draft `index` (the current edits are put aside in its place). */
+  restoreDraft(index: number): void;
+  dismissEditorNotice(): void;
+  /** Write a pending draft now (page hide, store destroy). */
+  flushEditorDraft(): void;
+}
+
+export interface EditorSliceOptions {
+  scenario: ScenarioSpec;
+  /** undefined: the browser's localStorage when there is one; null: never read or write. */
+  storage?: DraftStorage | null;
+  /** The clock for draft times (tests inject one). */
+  now?: () => number;
+}
+
+/** Whether `s`'s text differs from what its base scenario says (there is a draft to keep). */
+export function isEditorEdited(s: Pick<SimState, 'editorText' | 'editorBase'>): boolean {
+  return s.editorText !== null && s.editorText !== sourceText(s.editorBase);
+}
+
+/** Whether the text differs from the scenario the panels show (a run would change them). */
+export function isEditorAhead(s: Pick<SimState, 'editorText' | 'scenario'>): boolean {
+  return s.editorText !== null && s.editorText !== sourceText(s.scenario);
+}
+
+const clampWidth = (px: number) => Math.round(Math.min(EDITOR_MAX_WIDTH, Math.max(EDITOR_MIN_WIDTH, px)));
+
+export const createEditorSlice =
+  (opts: EditorSliceOptions): StateCreator<SimState, [], [], EditorSlice> =>
+  (set, get, api) => {
+    const now = opts.now ?? (() => Date.now());
+    const def = opts.storage === undefined ? defaultDraftStorage() : { storage: opts.storage, error: null };
+    const storage = def.storage;
+    const loaded = loadEditorState(storage);
+    const initialSource = sourceText(opts.scenario);
+    const restored = loaded.saved.current !== null && loaded.saved.current.text !== initialSource ? loaded.saved.current : null;
+
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    /** set while runEditor changes the scenario, so the switch below keeps the text */
+    let fromEditor = false;
+
+    const saveNow = () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (storage === null) return;
+      const s = get();
+      const current: Draft | null = isEditorEdited(s) ? { text: s.editorText!, savedAt: now(), base: s.editorBase.name } : null;
+      const err = saveEditorState(storage, { open: s.editorOpen, current, recent: s.editorDrafts });
+      if (err !== s.editorStorageError) set({ editorStorageError: err });
+    };
+    const scheduleSave = () => {
+      if (storage === null) return;
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(saveNow, DRAFT_SAVE_DELAY_MS);
+    };
+    /** The drafts list with the current text put aside, when it is an edit that `keep` would lose. */
+    const putAside = (s: SimState, keep: string | null): Draft[] | null => {
+      if (!isEditorEdited(s) || s.editorText === keep) return null;
+      return pushRecent(s.editorDrafts, { text: s.editorText!, savedAt: now(), base: s.editorBase.name });
+    };
+
+    // Another scenario chosen (the header's chooser, a share link): show its text; edits go to the drafts.
+    api.subscribe((s, prev) => {
+      if (s.scenario === prev.scenario || fromEditor) return;
+      const next = s.scenario;
+      const text = sourceText(next);
+      const drafts = putAside(s, text);
+      set({
+        editorText: text,
+        editorBase: next,
+        ...(drafts ? { editorDrafts: drafts, editorNotice: { kind: 'info', text: 'Your edits were put aside: bring them back from Drafts.' } } : {}),
+      });
+      saveNow();
+    });
+
+    return {
+      editorOpen: restored !== null || loaded.saved.open,
+      editorReadOnly: false,
+      editorText: restored ? restored.text : initialSource,
+      editorBase: opts.scenario,
+      editorDrafts: loaded.saved.recent,
+      editorStatus: { kind: 'none' },
+      editorNotice: restored ? { kind: 'info', text: `Restored your draft from ${formatSavedAt(restored.savedAt, now())}.` } : null,
+      editorStorageError: loaded.error ?? def.error,
+      editorWidth: EDITOR_DEFAULT_WIDTH,
+
+      setEditorOpen(open) {
+        if (get().editorOpen === open) return;
+        set({ editorOpen: open });
+        saveNow();
+      },
+      toggleEditor() {
+        get().setEditorOpen(!get().editorOpen);
+      },
+      setEditorWidth(px) {
+        set({ editorWidth: clampWidth(px) });
+      },
+      setEditorReadOnly(on) {
+        set({ editorReadOnly: on });
+      },
+      setEditorText(text) {
+        const s = get();
+        if (s.editorReadOnly || text === s.editorText) return;
+        set({ editorText: text });
+        scheduleSave();
+      },
+      setEditorStatus(status) {
+        set({ editorStatus: status });
+      },
+      runEditor() {
+        const s = get();
+        const text = s.editorText;
+        if (s.editorReadOnly || text === null) return { ok: false, errors: [] };
+        const r = parse(text);
+        if ('errors' in r) return { ok: false, errors: [...r.errors].sort((a, b) => a.line - b.line || a.column - b.column) };
+        const base = s.editorBase;
+        const spec: MachineScenarioSpec =
+          base.kind === 'machine' && text === sourceText(base)
+            ? base
+            : { v: 1, kind: 'machine', name: 'custom', title: titleFromText(text, 'My scenario'), scenario: r.scenario, chapters: r.chapters, text };
+        fromEditor = true;
+        let done: Promise<void>;
+        try {
+          done = s.setScenario(spec);
+        } finally {
+          fromEditor = false;
+        }
+        if (s.editorNotice?.kind === 'info') set({ editorNotice: null });
+        saveNow();
+        return { ok: true, spec, done };
+      },
+      resetEditor() {
+        const s = get();
+        if (s.editorReadOnly) return;
+        const text = sourceText(s.scenario);
+        if (text === null || text === s.editorText) return;
+        const drafts = putAside(s, text);
+        set({ editorText: text, ...(drafts ? { editorDrafts: drafts } : {}) });
+        saveNow();
+      },
+      restoreDraft(index) {
+        const s = get();
+        const d = s.editorDrafts[index];
+        if (s.editorReadOnly || !d) return;
+        const rest = s.editorDrafts.filter((_, i) => i !== index);
+        const drafts = isEditorEdited(s) && s.editorText !== d.text ? pushRecent(rest, { text: s.editorText!, savedAt: now(), base: s.editorBase.name }) : rest;
+        set({ editorText: d.text, editorDrafts: drafts, editorOpen: true, editorNotice: null });
+        saveNow();
+      },
+      dismissEditorNotice() {
+        set({ editorNotice: null });
+      },
+      flushEditorDraft() {
+        if (timer !== null) saveNow();
+      },
+    };
+  };
