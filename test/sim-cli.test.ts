@@ -183,6 +183,15 @@ describe('scenario-language (.scn) files', () => {
     expect(ta.out).toBe(tb.out);
   });
 
+  it('builtin:NAME runs a library tour; a wrong name suggests the nearest', async () => {
+    const ok = await sim('builtin:read-hole', '--tracepoints');
+    expect(ok.code).toBe(EXIT_OK);
+    expect(ok.out).toMatch(/^dax_load_hole: /m);
+    const typo = await sim('builtin:read-hol');
+    expect(typo.code).toBe(EXIT_BAD_INPUT);
+    expect(typo.err).toMatch(/no built-in scenario "read-hol" \(did you mean "read-hole"\?\); the built-in scenarios are: .*pmd-fallback/);
+  });
+
   it('errors are file:line:col: message, with "did you mean", and exit code 2', async () => {
     const r = await sim(lang('bad.scn'));
     expect(r.code).toBe(EXIT_BAD_INPUT);

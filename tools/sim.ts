@@ -1,7 +1,9 @@
 /**
  * Runs a scenario on the simulated machine and prints what happened.
  *
- * Usage: npm run sim -- <scenario-file (.json or .scn)> [--json] [--tracepoints] [--kernel modern|6.1] [--check]
+ * Usage: npm run sim -- <scenario-file (.json or .scn) | builtin:NAME> [--json] [--tracepoints] [--kernel modern|6.1] [--check]
+ *
+ *   builtin:NAME    a tour of the guided library (src/scenarios/library); `builtin:` alone lists them.
  *
  *   (default)       one readable line per step (src/engine/trace/format.ts): indentation by call
  *                   depth, "[op N]" headers, "→ fn(args)" calls, "← fn = result" returns, "tp:"
@@ -23,7 +25,11 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { validateScenario, type ScenarioError } from '../src/engine/ops.ts';
+import { nearest, validateScenario, type ScenarioError } from '../src/engine/ops.ts';
+import { BUILTIN_SCENARIOS } from '../src/scenarios/builtin.ts';
+
+/** `builtin:<name>` names a tour of the guided library instead of a file. */
+const BUILTIN_PREFIX = 'builtin:';
 import { KERNEL_VERSIONS, type KernelVersion } from '../src/engine/version.ts';
 import { TRACE_VERSION, type Json, type Step } from '../src/engine/trace/steps.ts';
 import { formatStep } from '../src/engine/trace/format.ts';
@@ -48,7 +54,7 @@ export const EXIT_VIOLATIONS = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL = 3;
 
-const USAGE = 'usage: npm run sim -- <scenario-file> [--json] [--tracepoints] [--kernel modern|6.1] [--check]';
+const USAGE = 'usage: npm run sim -- <scenario-file | builtin:NAME> [--json] [--tracepoints] [--kernel modern|6.1] [--check]';
 
 /** A failure the user can fix: the message says what and where; the exit code is 2. */
 export class InputError extends Error {}
@@ -206,6 +212,17 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * also validated already (its errors say file:line:column). Throws InputError.
  */
 export function loadScenario(path: string): unknown {
+  if (path.startsWith(BUILTIN_PREFIX)) {
+    const name = path.slice(BUILTIN_PREFIX.length);
+    const b = BUILTIN_SCENARIOS.find((t) => t.name === name);
+    if (!b) {
+      const near = nearest(name, BUILTIN_SCENARIOS.map((t) => t.name));
+      throw new InputError(
+        `${name ? `no built-in scenario "${name}"${near ? ` (did you mean "${near}"?)` : ''}` : 'which built-in scenario?'}; the built-in scenarios are: ${BUILTIN_SCENARIOS.map((t) => t.name).join(', ')}`,
+      );
+    }
+    return b.scenario;
+  }
   const ext = extname(path).toLowerCase();
   if (ext !== '.json' && ext !== SCENARIO_EXT)
     throw new InputError(`${path}: cannot read "${ext || 'no extension'}" scenario files; use a .json or ${SCENARIO_EXT} scenario`);

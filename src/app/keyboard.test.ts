@@ -3,6 +3,15 @@ import { actionForKey, shortcutForKey, SHORTCUTS, type KeyLike } from './keyboar
 
 const key = (k: string, mods: Partial<KeyLike> = {}): KeyLike => ({ key: k, shiftKey: false, altKey: false, ctrlKey: false, metaKey: false, ...mods });
 
+describe('shortcutForKey', () => {
+  it('E opens or closes the editor, and is not a transport action', () => {
+    expect(shortcutForKey(key('e'))).toBe('toggleEditor');
+    expect(shortcutForKey(key('E', { shiftKey: true }))).toBe('toggleEditor');
+    expect(shortcutForKey(key('e', { ctrlKey: true }))).toBeNull();
+    expect(actionForKey(key('e'))).toBeNull();
+  });
+});
+
 describe('actionForKey', () => {
   it('maps arrows to micro-steps and Shift+arrows to operations', () => {
     expect(actionForKey(key('ArrowLeft'))).toBe('stepBack');
@@ -35,11 +44,11 @@ describe('actionForKey', () => {
   it('the legend lists every action once', () => {
     const actions = SHORTCUTS.map((s) => s.action);
     expect(new Set(actions).size).toBe(actions.length);
-    expect(actions.sort()).toEqual(['clearSelection', 'end', 'home', 'opBack', 'opForward', 'stepBack', 'stepForward', 'togglePlay']);
+    expect(actions.sort()).toEqual(['clearSelection', 'end', 'home', 'opBack', 'opForward', 'stepBack', 'stepForward', 'toggleEditor', 'togglePlay']);
   });
 
   it('every legend entry is reachable from a key', () => {
-    const keys = ['ArrowLeft', 'ArrowRight', ' ', 'Home', 'End', 'Escape'];
+    const keys = ['ArrowLeft', 'ArrowRight', ' ', 'Home', 'End', 'Escape', 'e'];
     const reachable = new Set(keys.flatMap((k) => [shortcutForKey(key(k)), shortcutForKey(key(k, { shiftKey: true }))]));
     for (const s of SHORTCUTS) expect(reachable.has(s.action)).toBe(true);
   });

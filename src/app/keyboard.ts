@@ -4,8 +4,11 @@
  */
 
 export type TransportAction = 'stepBack' | 'stepForward' | 'opBack' | 'opForward' | 'togglePlay' | 'home' | 'end';
-/** Every shortcut: the transport actions and Escape, which clears the cross-panel selection. */
-export type ShortcutAction = TransportAction | 'clearSelection';
+/**
+ * Every shortcut: the transport actions, Escape (clears the cross-panel selection) and E (opens
+ * or closes the scenario editor, src/editor/).
+ */
+export type ShortcutAction = TransportAction | 'clearSelection' | 'toggleEditor';
 
 export interface Shortcut {
   action: ShortcutAction;
@@ -23,6 +26,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { action: 'home', keys: 'Home', label: 'start' },
   { action: 'end', keys: 'End', label: 'end' },
   { action: 'clearSelection', keys: 'Esc', label: 'clear selection' },
+  { action: 'toggleEditor', keys: 'E', label: 'editor' },
 ];
 
 export interface KeyLike {
@@ -51,13 +55,16 @@ export function shortcutForKey(e: KeyLike): ShortcutAction | null {
       return 'home';
     case 'End':
       return 'end';
+    case 'e':
+    case 'E':
+      return 'toggleEditor';
     default:
       return null;
   }
 }
 
-/** The transport action for a key press, or null (Escape and keys that are not shortcuts). */
+/** The transport action for a key press, or null (Escape, E and keys that are not shortcuts). */
 export function actionForKey(e: KeyLike): TransportAction | null {
   const a = shortcutForKey(e);
-  return a === 'clearSelection' ? null : a;
+  return a === 'clearSelection' || a === 'toggleEditor' ? null : a;
 }

@@ -3,12 +3,12 @@
  * where typing goes (inputs, the editor itself); the transport's keys (arrows, Space, Home, End,
  * Escape: src/app/keyboard.ts) are untouched. Inside the editor, Ctrl/Cmd+Enter runs the text.
  */
-import type { KeyLike } from '../app/keyboard';
+import { shortcutForKey, type KeyLike } from '../app/keyboard';
 
 export const EDITOR_KEY_LABEL = 'E';
 export const RUN_KEY_LABEL = 'Ctrl+Enter';
 
 /** Whether a key press (outside text fields) opens or closes the editor. */
 export function isEditorToggleKey(e: KeyLike): boolean {
-  return !e.altKey && !e.ctrlKey && !e.metaKey && (e.key === 'e' || e.key === 'E');
+  return shortcutForKey(e) === 'toggleEditor';
 }
