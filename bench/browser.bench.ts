@@ -51,8 +51,30 @@ export async function run(report: Report): Promise<void> {
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    const ready = () =>
-      page.waitForFunction(`(() => { const s = window.__daxviz && window.__daxviz.getState(); return !!s && s.engineState === 'ready' && s.steps.length > 0; })()`, undefined, { timeout: 180_000 });
+    // Polled on every animation frame, as page.waitForFunction() polls, but from a function handed
+    // to page.evaluate (compiled by the debugger protocol): the built page's Content-Security-Policy
+    // forbids the string evaluation that waitForFunction() does inside the page.
+    const readyOnce = () =>
+      page.evaluate(`new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const check = () => {
+          const s = window.__daxviz && window.__daxviz.getState();
+          if (s && s.engineState === 'ready' && s.steps.length > 0) resolve(true);
+          else if (performance.now() - t0 > 180000) reject(new Error('the app did not become ready within 180 s'));
+          else requestAnimationFrame(check);
+        };
+        check();
+      })`);
+    // (A navigation, such as a service worker reloading the page, destroys the context: ask again.)
+    const ready = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await readyOnce();
+        } catch (e) {
+          if (i >= 5 || !/context|navigat/i.test(String(e))) throw e;
+        }
+      }
+    };
 
     // Time to first render: navigation start until a built-in scenario's trace is on screen.
     const renders: number[] = [];

@@ -362,6 +362,14 @@ export class PmemDevice {
     return out;
   }
 
+  /** Give back the cache slots of the pages of [addr, addr + len) that have no dirty line left. */
+  private releaseCleanPages(addr: number, len: number): void {
+    for (let page = Math.floor(addr / PAGE_SIZE); page <= Math.floor((addr + len - 1) / PAGE_SIZE); page++) {
+      const c = this.cacheSlotOf(page);
+      if (c >= 0) this.releaseCacheIfClean(page, c);
+    }
+  }
+
   private emitRuns(action: 'flush' | 'discard' | 'drain', lines: number[], text: (addr: number, len: number) => string): void {
     const tr = this.tracer!;
     for (const [addr, len] of lineRuns(lines)) tr.emit({ t: 'cache', action, addr, len }, text(addr, len));
@@ -556,25 +564,30 @@ export class PmemDevice {
     const firstLine = Math.floor(off / CACHELINE_SIZE);
     const endLine = Math.ceil((off + len) / CACHELINE_SIZE);
     const flushed: number[] = [];
-    let count = 0;
     const pages = this.cachedPagesIn(Math.floor(off / PAGE_SIZE), Math.floor((off + len - 1) / PAGE_SIZE));
     for (const page of pages) {
       const c = this.cacheSlotOf(page);
       const pl = page * LINES_PER_PAGE;
       const lo = Math.max(firstLine, pl) - pl;
       const hi = Math.min(endLine, pl + LINES_PER_PAGE) - pl;
-      for (let line = lo; line < hi; line++) {
-        if (!this.isLineDirty(c, line)) continue;
-        this.writeBackLine(page, c, line);
-        count++;
-        if (tr) flushed.push((pl + line) * CACHELINE_SIZE);
-      }
-      this.releaseCacheIfClean(page, c);
+      for (let line = lo; line < hi; line++) if (this.isLineDirty(c, line)) flushed.push((pl + line) * CACHELINE_SIZE);
     }
-    if (tr) this.emitRuns('flush', flushed, (a, l) =>
-          l === CACHELINE_SIZE
-            ? `clwb writes back the dirty cache line at ${hex(a)} to the pmem media.`
-            : `clwb writes back ${l / CACHELINE_SIZE} dirty cache lines at ${hex(a)}..${hex(a + l - 1)} to the pmem media.`);
+    // A run of adjacent lines at a time, each followed by its step (see powerFail).
+    for (const [addr, n] of lineRuns(flushed)) {
+      for (let a = addr; a < addr + n; a += CACHELINE_SIZE) {
+        const page = Math.floor(a / PAGE_SIZE);
+        this.writeBackLine(page, this.cacheSlotOf(page), (a % PAGE_SIZE) / CACHELINE_SIZE);
+      }
+      this.releaseCleanPages(addr, n);
+      if (tr)
+        tr.emit(
+          { t: 'cache', action: 'flush', addr, len: n },
+          n === CACHELINE_SIZE
+            ? `clwb writes back the dirty cache line at ${hex(addr)} to the pmem media.`
+            : `clwb writes back ${n / CACHELINE_SIZE} dirty cache lines at ${hex(addr)}..${hex(addr + n - 1)} to the pmem media.`,
+        );
+    }
+    const count = flushed.length;
     return count;
   }
 
@@ -586,24 +599,32 @@ export class PmemDevice {
   powerFail(): { lostLines: number; drainedLines: number } {
     const tr = this.tracer && this.tracer.on ? this.tracer : null;
     const eadr = this.platform === 'eadr';
-    const touched: number[] = [];
-    let n = 0;
     const pages = [...this.cachedSet].sort((a, b) => a - b);
+    const dirty: number[] = [];
     for (const page of pages) {
       const c = this.cacheSlotOf(page);
-      for (let line = 0; line < LINES_PER_PAGE; line++) {
-        if (!this.isLineDirty(c, line)) continue;
+      for (let line = 0; line < LINES_PER_PAGE; line++) if (this.isLineDirty(c, line)) dirty.push(page * PAGE_SIZE + line * CACHELINE_SIZE);
+    }
+    // One run of adjacent lines at a time, each followed by its step, so that the machine after
+    // every step is exactly what the steps so far say (a viewer replays them one by one).
+    for (const [addr, len] of lineRuns(dirty)) {
+      for (let a = addr; a < addr + len; a += CACHELINE_SIZE) {
+        const page = Math.floor(a / PAGE_SIZE);
+        const c = this.cacheSlotOf(page);
+        const line = (a % PAGE_SIZE) / CACHELINE_SIZE;
         if (eadr) this.writeBackLine(page, c, line);
         else this.setLineDirty(c, line, false);
-        n++;
-        if (tr) touched.push(page * PAGE_SIZE + line * CACHELINE_SIZE);
       }
-      this.releaseCacheIfClean(page, c);
+      this.releaseCleanPages(addr, len);
+      if (tr) {
+        const what = `${linesText(addr, len)} ${len === CACHELINE_SIZE ? 'is' : 'are'}`;
+        tr.emit(
+          { t: 'cache', action: eadr ? 'drain' : 'discard', addr, len },
+          eadr ? `Power fails on an eADR platform: ${what} drained from the CPU cache to the pmem media.` : `Power fails on an ADR platform: ${linesText(addr, len)} never reached the media and ${len === CACHELINE_SIZE ? 'is' : 'are'} lost.`,
+        );
+      }
     }
-    if (tr) {
-      if (eadr) this.emitRuns('drain', touched, (a, l) => `Power fails on an eADR platform: ${linesText(a, l)} ${l === CACHELINE_SIZE ? 'is' : 'are'} drained from the CPU cache to the pmem media.`);
-      else this.emitRuns('discard', touched, (a, l) => `Power fails on an ADR platform: ${linesText(a, l)} never reached the media and ${l === CACHELINE_SIZE ? 'is' : 'are'} lost.`);
-    }
+    const n = dirty.length;
     return eadr ? { lostLines: 0, drainedLines: n } : { lostLines: n, drainedLines: 0 };
   }
 
@@ -693,7 +714,7 @@ export class PmemDevice {
     leaf[(pageIndex & (LEAF_PAGES - 1)) * LEAF_STRIDE + 2] |= PAGE_FLAG_POISON;
     this.poisonedSet.add(pageIndex);
     const tr = this.tracer;
-    if (tr && tr.on) tr.emit({ t: 'note' }, `The pmem media of page ${pageIndex} (offset ${hex(pageIndex * PAGE_SIZE)}) develops an uncorrectable error: loads from it will take a machine check.`);
+    if (tr && tr.on) tr.emit({ t: 'poison', page: pageIndex }, `The pmem media of page ${pageIndex} (offset ${hex(pageIndex * PAGE_SIZE)}) develops an uncorrectable error: loads from it will take a machine check.`);
   }
 
   /**

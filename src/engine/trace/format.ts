@@ -109,6 +109,8 @@ export function formatStepSummary(s: Step, kernel: KernelVersion = 'modern'): st
       return `cache ${s.action} addr ${hex(s.addr)} len ${s.len}`;
     case 'media':
       return `media addr ${hex(s.addr)} len ${s.len}`;
+    case 'poison':
+      return `poison device page ${s.page}`;
     case 'dram':
       return `dram ${s.action} pfn ${hex(s.pfn)} ${s.use}`;
     case 'pte':

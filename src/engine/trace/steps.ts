@@ -13,7 +13,7 @@
  * a step kind or field changes meaning, and the goldens are updated in the same commit.
  */
 
-export const TRACE_VERSION = 1;
+export const TRACE_VERSION = 2;
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -59,6 +59,8 @@ export type StepBody =
   | { t: 'cache'; action: 'dirty' | 'flush' | 'discard' | 'drain'; addr: number; len: number }
   /** Bytes reached the device's media directly (a cache-bypassing copy). */
   | { t: 'media'; addr: number; len: number }
+  /** A device page's media became poisoned: an uncorrectable error (device page index). */
+  | { t: 'poison'; page: number }
   /** A DRAM page was allocated or freed (page cache, anonymous, CoW, zero pages). */
   | { t: 'dram'; action: 'alloc' | 'free'; pfn: number; use: string }
   /** A page-table entry changed. */

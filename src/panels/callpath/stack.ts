@@ -112,7 +112,7 @@ function cloneScan(st: ScanState): ScanState {
 }
 
 /** Steps between two saved scan states (checkpoints). */
-export const CHECKPOINT_EVERY = 4096;
+export const CHECKPOINT_EVERY = 512;
 
 /**
  * Call paths at any cursor. Moving forward continues from the last answer; moving back restarts

@@ -16,8 +16,8 @@ import { useSim, useSimShallow } from '../../store';
 import { useHighlight, useWorld } from '../highlight/hooks';
 import type { PanelProps } from '../types';
 import { bytesPreview, dramPageHead, pmemPageHead } from './bytes';
-import { buildGrid, litCells, pageRefs, runsText, STATE_LABEL, STATE_SHORT, STATE_VAR, STATES, statesOfMask, wholeRegion, zoomIn, zoomOut, type Region, type Space } from './layout';
-import { machineTimelineOf } from './machine-view';
+import { buildGrid, gridInputs, litCells, pageRefs, runsText, STATE_LABEL, STATE_SHORT, STATE_VAR, STATES, statesOfMask, wholeRegion, zoomIn, zoomOut, type Grid, type Region, type Space } from './layout';
+import { machineTimelineOf, structPageOf } from './machine-view';
 import './device.css';
 
 function hex(n: number): string {
@@ -111,10 +111,18 @@ export function DevicePanel(_props: PanelProps) {
   );
   const whole = info ? wholeRegion(space, info) : null;
   const region = regions[space] ?? whole;
-  const grid = useMemo(
-    () => (state && info && region ? buildGrid(space, state, info, machine?.zeroPfn ?? 0, region) : null),
-    [state, info, region, space, machine],
-  );
+  // States at neighbouring cursors share the parts no step between them changed (machine-view.ts):
+  // while the parts the grid reads are the same objects, the grid (and the canvas) stay as they are.
+  const gridCache = useRef<{ inputs: unknown[]; grid: Grid } | null>(null);
+  const grid = useMemo(() => {
+    if (!state || !info || !region) return null;
+    const inputs = [space, info, region, machine?.zeroPfn ?? 0, ...gridInputs(state)];
+    const hit = gridCache.current;
+    if (hit && hit.inputs.length === inputs.length && hit.inputs.every((v, i) => v === inputs[i])) return hit.grid;
+    const g = buildGrid(space, state, info, machine?.zeroPfn ?? 0, region);
+    gridCache.current = { inputs, grid: g };
+    return g;
+  }, [state, info, region, space, machine]);
   const lit = useMemo(() => (grid && info ? litCells(grid, info, highlight.pfns) : null), [grid, info, highlight.pfns]);
   /** The lit cells as text: the overlay repaints when this changes, not on every step. */
   const litKey = lit ? lit.cells.join(',') : '';
@@ -214,6 +222,13 @@ export function DevicePanel(_props: PanelProps) {
     }
   }, [litKey, cols, rows, cell, theme]);
 
+  const stateCounts = useMemo(() => {
+    const counts = STATES.map(() => 0);
+    if (grid) for (let c = 0; c < grid.top.length; c++) if (grid.top[c] >= 0) counts[grid.top[c]]++;
+    return counts;
+  }, [grid]);
+  const cellsText = useMemo(() => (grid ? Array.from(grid.top, (t) => (t < 0 ? '-' : String(t))).join('') : ''), [grid]);
+
   if (!machine || !state || !info || !grid || !region || !whole) {
     return (
       <div className="dv-device" ref={rootRef}>
@@ -248,11 +263,6 @@ export function DevicePanel(_props: PanelProps) {
   const out = zoomOut(region, whole);
   const nPages = space === 'pmem' ? info.pmemPages : info.dramPages;
   const shownEnd = Math.min(region.start + region.size, nPages);
-  const stateCounts = STATES.map((_, i) => {
-    let n = 0;
-    for (let c = 0; c < grid.top.length; c++) if (grid.top[c] === i) n++;
-    return n;
-  });
 
   return (
     <div className="dv-device" ref={rootRef}>
@@ -286,7 +296,7 @@ export function DevicePanel(_props: PanelProps) {
           data-region-size={region.size}
           data-cell-px={cell}
           data-cols={grid.cols}
-          data-cells={Array.from(grid.top, (t) => (t < 0 ? '-' : String(t))).join('')}
+          data-cells={cellsText}
           data-lit-pfns={litPfnsText}
           data-lit-cells={litKey}
           onMouseMove={(e) => {
@@ -329,7 +339,7 @@ export function DevicePanel(_props: PanelProps) {
     }
     const pfn = pfnOf(index);
     const lines = [`pfn ${hex(pfn)}${space === 'pmem' ? ` · device page ${index} (block ${index})` : ''}`, `state: ${states.map((s) => STATE_LABEL[s]).join(', ')}`];
-    const rec = state!.structPages.get(pfn);
+    const rec = structPageOf(state!, pfn);
     if (rec) {
       const f = (k: string) => (rec[k] === undefined ? null : JSON.stringify(rec[k]));
       lines.push(

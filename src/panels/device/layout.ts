@@ -174,6 +174,11 @@ function forEachRun(space: Space, state: PageState, st: MachineState, info: Spac
   }
 }
 
+/** The parts of a machine state buildGrid() reads: the same parts (by identity) give the same grid. */
+export function gridInputs(st: MachineState): unknown[] {
+  return [st.free, st.dram, st.media, st.leaves, st.refcount, st.dirty, st.structPages, st.poisoned];
+}
+
 /** The grid for `region` of `space` at the machine state `st`. */
 export function buildGrid(space: Space, st: MachineState, info: SpaceInfo, zeroPfn: number, region: Region, maxCells = MAX_CELLS): Grid {
   const k = cellShift(region.size, maxCells);

@@ -15,6 +15,7 @@
  * end of the run). A `media` step does not say whether it stored data or zeros except in its text;
  * zeroing is recognised by that text ("non-temporal zeroing") and does not mark a page written.
  */
+import { PAGE_MAPPING_DAX_COW } from '../../engine/mm/page';
 import type { ExtentRef, Json, PteRef, Step } from '../../engine/trace/steps';
 
 export type PageRecord = { [field: string]: Json };
@@ -54,6 +55,13 @@ export interface MachineState {
   files: Map<number, FileView>;
   pins: { label: string; proc: string; pfns: number[] }[];
   pending: { proc: string; op: string; state: string; on: string | null }[];
+  /** first pmem pfn (pages below it are DRAM) */
+  pmemStartPfn: number;
+  /**
+   * _refcount of an idle pmem page, which a page without a record has: 0 in the modern model,
+   * 1 in 6.1 (its DAX pages idle at one reference; fs/dax-policy-61.ts idleRefcount).
+   */
+  pmemIdleRef: number;
 }
 
 /** Numbers in dumps are sometimes "0x…" strings. */
@@ -80,6 +88,8 @@ export function emptyMachineState(): MachineState {
     files: new Map(),
     pins: [],
     pending: [],
+    pmemStartPfn: Number.MAX_SAFE_INTEGER,
+    pmemIdleRef: 0,
   };
 }
 
@@ -89,7 +99,9 @@ export function stateOfKeyframe(kf: Json, pmemStartPfn: number): MachineState {
   const st = emptyMachineState();
   for (const p of (k.structPages as Obj[]) ?? []) {
     const { pfnHex: _h, range: _r, zone: _z, pgmap: _g, ...rec } = p;
-    st.structPages.set(num(p.pfn), rec);
+    // A tail page keeps only its own fields; the folio's are read from the head (structPageOf).
+    if (p.compound_head !== null && p.compound_head !== undefined) st.structPages.set(num(p.pfn), { pfn: p.pfn, flags: p.flags, mapcount: p.mapcount });
+    else st.structPages.set(num(p.pfn), rec);
   }
   for (const r of (k.freeSpace as Obj[]) ?? []) st.free.push({ start: num(r.start), len: num(r.len) });
   const fsys = k.filesystem as Obj | undefined;
@@ -128,7 +140,8 @@ export function stateOfKeyframe(kf: Json, pmemStartPfn: number): MachineState {
   }
   for (const p of (k.pins as Obj[]) ?? []) st.pins.push({ label: String(p.label), proc: String(p.proc), pfns: ((p.pfns as Json[]) ?? []).map(num) });
   for (const t of (k.pending as Obj[]) ?? []) st.pending.push({ proc: String(t.proc), op: String(t.op), state: String(t.state), on: t.on === null ? null : String(t.on) });
-  void pmemStartPfn;
+  st.pmemStartPfn = pmemStartPfn;
+  st.pmemIdleRef = (k.config as Obj | undefined)?.kernel === '6.1' ? 1 : 0;
   return st;
 }
 
@@ -172,10 +185,60 @@ function lineRange(addr: number, len: number, each: (page: number, line: number)
 function pageRecord(st: MachineState, pfn: number): PageRecord {
   let r = st.structPages.get(pfn);
   if (!r) {
-    r = { pfn, flags: [], _refcount: 0, mapcount: 0, mapping: null, index: 0, order: 0, compound_head: null, entire_mapcount: 0, large_mapcount: 0 };
+    r = { pfn, flags: [], _refcount: pfn >= st.pmemStartPfn ? st.pmemIdleRef : 0, mapcount: 0, mapping: null, index: 0, order: 0, compound_head: null, entire_mapcount: 0, large_mapcount: 0 };
     st.structPages.set(pfn, r);
   }
   return r;
+}
+
+/** Pages in a PMD-sized folio. */
+const PMD_PAGES = 512;
+
+/** The head of the folio holding pfn (an order-9 folio's head is 512-aligned), as PageMap.page_folio. */
+export function folioHead(st: MachineState, pfn: number): number {
+  if (((st.structPages.get(pfn)?.order as number | undefined) ?? 0) > 0) return pfn;
+  const cand = pfn - (pfn % PMD_PAGES);
+  return cand !== pfn && st.structPages.get(cand)?.order === 9 ? cand : pfn;
+}
+
+/**
+ * struct page of pfn as the struct page panel shows it (PageMap.get): a head or order-0 page is
+ * its own record; a tail page has its own flags and mapcount, _refcount 0, and the folio's
+ * mapping, index/share, order and mapcounts read from its head, with compound_head naming it.
+ * Undefined when the page has no record (all its fields at their defaults).
+ */
+export function structPageOf(st: MachineState, pfn: number): PageRecord | undefined {
+  const r = st.structPages.get(pfn);
+  const head = folioHead(st, pfn);
+  if (head === pfn) return r;
+  const h = st.structPages.get(head)!;
+  return {
+    pfn,
+    flags: r?.flags ?? [],
+    _refcount: 0,
+    mapcount: r?.mapcount ?? 0,
+    mapping: h.mapping ?? null,
+    ...('share' in h ? { share: h.share } : { index: h.index ?? 0 }),
+    order: h.order,
+    compound_head: head,
+    entire_mapcount: h.entire_mapcount ?? 0,
+    large_mapcount: h.large_mapcount ?? 0,
+  };
+}
+
+/**
+ * Name the folio's index slot as the engine reads it (PageMap.indexMeaning): a DAX share count
+ * when mapping is NULL and the value is non-zero, or when mapping holds 6.1's DAX_COW sentinel;
+ * otherwise index. The meaning follows mapping, so a later change of mapping renames the slot
+ * (this is how a stale index comes to be read as a share count, docs/kernel-findings.md).
+ */
+function nameIndexSlot(r: PageRecord): void {
+  const raw = (r.index ?? r.share ?? 0) as number;
+  delete r.index;
+  delete r.share;
+  const share = (r.mapping === null && raw > 0) || r.mapping === PAGE_MAPPING_DAX_COW;
+  if (share) r.share = raw;
+  else r.index = raw;
 }
 
 /** Apply one step to `st` (forward), or undo it (`undo`). Steps that change nothing here are ignored. */
@@ -185,13 +248,18 @@ export function applyStep(st: MachineState, s: Step, undo = false): void {
       const r = pageRecord(st, s.pfn);
       const v = undo ? s.old : s.new;
       if (s.field === 'share' || s.field === 'index') {
-        // index and share overlay each other (struct folio): keep only the one that was written.
+        // index and share overlay each other (struct folio): one slot, whichever name was written.
         delete r.index;
         delete r.share;
-      }
-      r[s.field] = v;
+        r.index = v;
+      } else r[s.field] = v;
+      if (s.field === 'share' || s.field === 'index' || s.field === 'mapping') nameIndexSlot(r);
       return;
     }
+    case 'poison':
+      if (undo) st.poisoned.delete(s.page);
+      else st.poisoned.add(s.page);
+      return;
     case 'blk':
       if ((s.action === 'alloc') !== undo) removeRun(st.free, s.start, s.len);
       else addRun(st.free, s.start, s.len);
@@ -246,21 +314,84 @@ export function applyStep(st: MachineState, s: Step, undo = false): void {
   }
 }
 
-function cloneState(st: MachineState): MachineState {
-  return {
-    structPages: new Map([...st.structPages].map(([k, v]) => [k, { ...v }])),
-    free: st.free.map((r) => ({ ...r })),
-    refcount: new Map(st.refcount),
-    dirty: new Map([...st.dirty].map(([k, v]) => [k, new Set(v)])),
-    media: new Set(st.media),
-    poisoned: new Set(st.poisoned),
-    dram: new Map(st.dram),
-    leaves: new Map(st.leaves),
-    procNames: new Map(st.procNames),
-    files: new Map([...st.files].map(([k, v]) => [k, { ...v }])),
-    pins: st.pins.map((p) => ({ ...p })),
-    pending: st.pending.map((p) => ({ ...p })),
-  };
+/**
+ * A state that shares its parts with another (read-only) one and copies each part the first time a
+ * step is about to change it (copy on write): a keyframe's machine can map thousands of pages, and
+ * most steps change none of it, or one small part.
+ */
+class CowState {
+  readonly st: MachineState;
+  /** the parts (and struct page records, files) this state already owns */
+  private readonly own = new Set<keyof MachineState>();
+  private readonly ownPages = new Set<number>();
+  private readonly ownFiles = new Set<number>();
+
+  constructor(base: MachineState) {
+    this.st = { ...base };
+  }
+
+  private part<K extends keyof MachineState>(k: K, copy: (v: MachineState[K]) => MachineState[K]): void {
+    if (this.own.has(k)) return;
+    this.st[k] = copy(this.st[k]);
+    this.own.add(k);
+  }
+
+  /** Make everything step `s` changes (applyStep, either direction) owned by this state. */
+  prepare(s: Step): void {
+    const st = this.st;
+    switch (s.t) {
+      case 'page': {
+        this.part('structPages', (m) => new Map(m));
+        if (!this.ownPages.has(s.pfn)) {
+          const r = st.structPages.get(s.pfn);
+          if (r) st.structPages.set(s.pfn, { ...r });
+          this.ownPages.add(s.pfn);
+        }
+        return;
+      }
+      case 'blk':
+        this.part('free', (f) => f.map((r) => ({ ...r })));
+        return;
+      case 'refcount':
+        this.part('refcount', (m) => new Map(m));
+        return;
+      case 'extents': {
+        this.part('files', (m) => new Map(m));
+        if (!this.ownFiles.has(s.ino)) {
+          const f = st.files.get(s.ino);
+          if (f) st.files.set(s.ino, { ...f });
+          this.ownFiles.add(s.ino);
+        }
+        return;
+      }
+      case 'cache':
+        this.part('dirty', (m) => new Map([...m].map(([k, v]) => [k, new Set(v)])));
+        this.part('media', (m) => new Set(m));
+        return;
+      case 'media':
+        this.part('media', (m) => new Set(m));
+        return;
+      case 'poison':
+        this.part('poisoned', (m) => new Set(m));
+        return;
+      case 'dram':
+        this.part('dram', (m) => new Map(m));
+        return;
+      case 'pte':
+        this.part('leaves', (m) => new Map(m));
+        return;
+      case 'vma':
+        this.part('procNames', (m) => new Map(m));
+        return;
+      default:
+        return;
+    }
+  }
+
+  apply(s: Step, undo = false): void {
+    this.prepare(s);
+    applyStep(this.st, s, undo);
+  }
 }
 
 const shared = new WeakMap<readonly Json[], { steps: readonly Step[]; opStarts: readonly number[]; tl: MachineTimeline }>();
@@ -291,10 +422,11 @@ export class MachineTimeline {
     this.parsed = keyframes.map(() => null);
   }
 
+  /** Keyframe k as a state (parsed once; read-only: every state built from it copies on write). */
   private keyframe(k: number): MachineState {
     let p = this.parsed[k];
     if (!p) p = this.parsed[k] = stateOfKeyframe(this.keyframes[k], this.pmemStartPfn);
-    return cloneState(p);
+    return p;
   }
 
   /** Index of the keyframe at or before `cursor` (the last op boundary not after it). */
@@ -304,30 +436,39 @@ export class MachineTimeline {
     return cursor >= this.steps.length ? this.opStarts.length : k;
   }
 
-  private last: { cursor: number; state: MachineState } | null = null;
+  private last: { cursor: number; state: MachineState; k: number } | null = null;
 
   /**
-   * The machine after `cursor` steps; O(steps since the op boundary before it). Asking again for the
-   * same cursor returns the same object (panels sharing a timeline build it once). Read-only.
+   * The machine after `cursor` steps; O(steps since the op boundary before it), or O(steps since
+   * the last answer) when the cursor moved forward inside the same operation (playback, stepping).
+   * Asking again for the same cursor returns the same object (panels sharing a timeline build it
+   * once). Read-only: states share their unchanged parts with each other and with the keyframes.
    */
   stateAt(cursor: number): MachineState {
     if (this.last && this.last.cursor === cursor) return this.last.state;
-    const state = this.build(cursor);
-    this.last = { cursor, state };
+    const k = this.opStarts.length === 0 || cursor < this.opStarts[0] ? -1 : this.boundaryIndex(cursor);
+    const last = this.last;
+    const state = last && k >= 0 && last.k === k && last.cursor < cursor ? this.forward(last.state, last.cursor, cursor) : this.build(cursor);
+    this.last = { cursor, state, k };
     return state;
   }
 
+  /** `from` (the state after `at` steps) moved forward to `cursor`, without changing `from`. */
+  private forward(from: MachineState, at: number, cursor: number): MachineState {
+    const cow = new CowState(from);
+    for (let i = at; i < cursor; i++) cow.apply(this.steps[i]);
+    return cow.st;
+  }
+
   private build(cursor: number): MachineState {
-    if (this.opStarts.length === 0) return this.keyframe(0);
+    if (this.opStarts.length === 0) return new CowState(this.keyframe(0)).st;
     if (cursor < this.opStarts[0]) {
-      const st = this.keyframe(0);
-      for (let i = this.opStarts[0] - 1; i >= cursor; i--) applyStep(st, this.steps[i], true);
-      return st;
+      const cow = new CowState(this.keyframe(0));
+      for (let i = this.opStarts[0] - 1; i >= cursor; i--) cow.apply(this.steps[i], true);
+      return cow.st;
     }
     const k = this.boundaryIndex(cursor);
-    const st = this.keyframe(k);
     const from = k < this.opStarts.length ? this.opStarts[k] : this.steps.length;
-    for (let i = from; i < cursor; i++) applyStep(st, this.steps[i]);
-    return st;
+    return this.forward(this.keyframe(k), from, cursor);
   }
 }

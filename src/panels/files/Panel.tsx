@@ -31,7 +31,7 @@ export function FilesPanel({ reducedMotion }: PanelProps) {
   // The files at the start of the current operation: built once per operation, not on every step.
   const op = cursor > 0 ? (steps[cursor - 1]?.op ?? -1) : -1;
   const opStart = useMemo(
-    () => (machine && op >= 0 ? timelineOf({ steps, opStarts, machine }).atFrom(op, opStarts[op]).files : null),
+    () => (machine && op >= 0 ? timelineOf({ steps, opStarts, machine }).filesAtBoundary(op) : null),
     [machine, steps, opStarts, op],
   );
   // Remaps of the current operation so far: extents at the op's start vs now.

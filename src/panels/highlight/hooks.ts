@@ -35,10 +35,13 @@ export function useFocusTarget(): SelTarget | null {
   return hovered ?? selected;
 }
 
-/** What every panel should light up now. */
+/** Nothing lit: one shared object, so that panels' memos keyed on the highlight hold while nothing is picked. */
+const NOTHING: Highlight = emptyHighlight();
+
+/** What every panel should light up now (treat it as read-only). */
 export function useHighlight(world: World | null): Highlight {
   const target = useFocusTarget();
-  return useMemo(() => (world ? related(target, world) : emptyHighlight()), [target, world]);
+  return useMemo(() => (world && target ? related(target, world) : NOTHING), [target, world]);
 }
 
 /** Props that make an element pick and hover `t` (mouse and keyboard focus alike). */

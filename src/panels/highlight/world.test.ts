@@ -45,6 +45,7 @@ function checkBoundaries(r: RecordedRun) {
     expect(filesView(fwd.files)).toEqual(filesView(next.files));
     expect(procsView(fwd.procs)).toEqual(procsView(next.procs));
     const here = tl.atFrom(k, bounds[k]);
+    expect(filesView(tl.filesAtBoundary(k))).toEqual(filesView(here.files));
     const back = tl.atFrom(k + 1, bounds[k]);
     expect(filesView(back.files)).toEqual(filesView(here.files));
     expect(procsView(back.procs)).toEqual(procsView(here.procs));

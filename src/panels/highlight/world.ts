@@ -120,7 +120,8 @@ export class WorldTimeline {
     return out;
   }
 
-  private fromKeyframe(k: number): World {
+  /** Keyframe k parsed (cached; read-only). */
+  private keyframeWorld(k: number): World {
     let w = this.parsed.get(k);
     if (!w) {
       const d = this.kf![k];
@@ -128,7 +129,20 @@ export class WorldTimeline {
       if (this.parsed.size >= 8) this.parsed.delete(this.parsed.keys().next().value!);
     } else this.parsed.delete(k);
     this.parsed.set(k, w);
-    return cloneWorld(w);
+    return w;
+  }
+
+  private fromKeyframe(k: number): World {
+    return cloneWorld(this.keyframeWorld(k));
+  }
+
+  /**
+   * The files at op boundary k (keyframe k), without copying the rest of the world: the same as
+   * atFrom(k, bounds[k]).files. Read-only.
+   */
+  filesAtBoundary(k: number): FilesState {
+    if (!this.kf) throw new Error('filesAtBoundary needs keyframes');
+    return this.keyframeWorld(k).files;
   }
 
   /**

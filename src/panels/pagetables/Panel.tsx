@@ -46,24 +46,32 @@ export function PageTablesPanel(_props: PanelProps) {
   const pick = usePickProps();
   const current = useSim((s) => (s.cursor > 0 ? s.steps[s.cursor - 1] : undefined));
   if (!world) return <div className="dv-pt dv-empty">No machine in this scenario: the page tables need a machine run.</div>;
-  return <PageTables world={world} hl={hl} pick={pick} changed={changedLeaf(current)} />;
+  // The world's parts keep their identity while no step changes them: passing them (not the world,
+  // new at every cursor) lets the list skip rendering on the many steps that touch no page table.
+  return <PageTables procsState={world.procs} files={world.files} pmemStartPfn={world.pmemStartPfn} hl={hl} pick={pick} changed={changedLeaf(current)} />;
 }
 
+type World = NonNullable<ReturnType<typeof useWorld>>;
+
 const PageTables = memo(function PageTables({
-  world,
+  procsState,
+  files,
+  pmemStartPfn,
   hl,
   pick,
   changed,
 }: {
-  world: NonNullable<ReturnType<typeof useWorld>>;
+  procsState: World['procs'];
+  files: World['files'];
+  pmemStartPfn: number;
   hl: ReturnType<typeof useHighlight>;
   pick: ReturnType<typeof usePickProps>;
   changed: string | null;
 }) {
-  const procs = useMemo(() => sortedProcs(world.procs), [world.procs]);
-  const nameOf = (ino: number | null) => (ino === null ? 'anonymous' : (world.files.files.get(ino)?.name ?? `ino ${ino}`));
+  const procs = useMemo(() => sortedProcs(procsState), [procsState]);
+  const nameOf = (ino: number | null) => (ino === null ? 'anonymous' : (files.files.get(ino)?.name ?? `ino ${ino}`));
   const where = (pfn: number) => {
-    const b = pfn - world.pmemStartPfn;
+    const b = pfn - pmemStartPfn;
     return b >= 0 ? `pmem block ${b}` : pfn === 0 ? 'DRAM (zero page)' : 'DRAM';
   };
   return (

@@ -8,7 +8,7 @@
 import { useMemo } from 'react';
 import type { Json, Step } from '../../engine/trace/steps';
 import { useSim, useSimShallow } from '../../store';
-import { machineTimelineOf, type PageRecord } from '../device/machine-view';
+import { machineTimelineOf, structPageOf, type PageRecord } from '../device/machine-view';
 import type { PanelProps } from '../types';
 import { pagesToShow, FIELD_ORDER } from './select';
 import './structpage.css';
@@ -52,7 +52,7 @@ export function StructPagePanel(_props: PanelProps) {
     <div className="dv-sp" data-testid="structpage">
       {pfns.length === 0 && <p className="dv-sp-empty">No struct page has changed yet. Click a page in the device panel to inspect it.</p>}
       {pfns.map((pfn) => {
-        const rec: PageRecord | undefined = state.structPages.get(pfn);
+        const rec: PageRecord | undefined = structPageOf(state, pfn);
         const where = pfn >= pmemStart ? `pmem page ${pfn - pmemStart}` : 'DRAM';
         const fields = FIELD_ORDER.filter((f) => (rec ? f in rec : f !== 'share'));
         return (

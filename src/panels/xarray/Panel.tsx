@@ -14,6 +14,7 @@ import { XaTimeline } from './replay';
 import { useHighlight, useWorld } from '../highlight/hooks';
 import { litSlots, slotTarget } from '../highlight/xa';
 import '../highlight/highlight.css';
+import './xarray.css';
 
 const MARGIN = 12;
 

@@ -12,7 +12,7 @@
 // (.transition(), .interrupt()), which the bundler would otherwise drop because d3 says it has no
 // side effects.
 import { interrupt, select, type EnterElement, type Selection } from 'd3';
-import { CELL_H, CELL_W, CHIP_H, HEADER_H, MARK_LANE, type EdgeLayout, type NodeLayout, type XaLayout } from './layout';
+import { CELL_H, CELL_W, CHIP_H, HEADER_H, MARK_LANE, type CellLayout, type EdgeLayout, type NodeLayout, type XaLayout } from './layout';
 
 /** What the current step touched, to outline it. */
 export interface XaFocus {
@@ -47,9 +47,9 @@ export const MAX_CHIPPED_NODES = 40;
  * since its last draw is left alone (with thousands of slots, rewriting every attribute on every
  * step is most of a frame).
  */
-export function nodeSignature(n: NodeLayout, focus: XaFocus | null, lit?: ReadonlySet<string>, chips = true): string {
+export function nodeSignature(n: NodeLayout, focus: XaFocus | null, lit?: ReadonlySet<string>, chips = true, painted = false): string {
   const focusHere = focus && focus.node !== null && focus.node === n.id;
-  const parts: string[] = [chips ? 'C' : '-', String(n.id), String(n.shift), String(n.offset), String(n.count), String(n.nrValues), String(n.width), String(n.height), n.header];
+  const parts: string[] = [chips ? 'C' : '-', painted ? 'P' : '-', String(n.id), String(n.shift), String(n.offset), String(n.count), String(n.nrValues), String(n.width), String(n.height), n.header];
   parts.push(focusHere ? `f${focus.offset === null ? '*' : focus.offset}` : '');
   if (lit && lit.size) {
     const prefix = `${n.id ?? ''}:`;
@@ -77,8 +77,67 @@ function contentSignature(n: NodeLayout): string {
   return sig;
 }
 
+/**
+ * The cells of a box as one SVG path per kind ("M x,y h w v h h -w Z" per cell), for boxes that
+ * paint their cells that way (see PAINT_CELLS_ABOVE). Cached per cells array: layouts reuse it for
+ * unchanged nodes.
+ */
+const cellPaths = new WeakMap<object, { kind: CellLayout['kind']; d: string }[]>();
+export function cellPathsOf(cells: readonly CellLayout[]): { kind: CellLayout['kind']; d: string }[] {
+  const hit = cellPaths.get(cells);
+  if (hit) return hit;
+  const byKind = new Map<CellLayout['kind'], string[]>();
+  for (const c of cells) {
+    let parts = byKind.get(c.kind);
+    if (!parts) byKind.set(c.kind, (parts = []));
+    parts.push(`M${c.x + 0.5},${c.y + 0.5}h${CELL_W - 1}v${CELL_H - 1}h${-(CELL_W - 1)}Z`);
+  }
+  const out = [...byKind].map(([kind, parts]) => ({ kind, d: parts.join('') }));
+  cellPaths.set(cells, out);
+  return out;
+}
+
+/**
+ * Trees with more boxes than this paint each box's cells as a few paths (one per kind) under
+ * invisible cell rectangles, which keep their data attributes, tooltips and clicks: a browser
+ * spends time on every painted shape in every frame (paint, layerizing), and a 10,000-entry array
+ * has over ten thousand cells. The cell the step changed and the lit ones stay painted as
+ * rectangles, on top.
+ */
+export const PAINT_CELLS_ABOVE = 40;
+
 /** The signature each box element was last drawn with. */
 const drawn = new WeakMap<Element, string>();
+
+/** Sets (or, for null, removes) an attribute only when its value differs. */
+function setAttr(el: Element, name: string, value: string | null): void {
+  if (value === null) {
+    if (el.hasAttribute(name)) el.removeAttribute(name);
+  } else if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Sets an element's text only when it differs. */
+function setText(el: Element, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function sameFocus(a: XaFocus | null, b: XaFocus | null): boolean {
+  return a === b || (!!a && !!b && a.node === b.node && a.offset === b.offset);
+}
+
+function sameLit(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): boolean {
+  if (a === b) return true;
+  const na = a?.size ?? 0;
+  if (na !== (b?.size ?? 0)) return false;
+  if (na === 0) return true;
+  for (const k of a!) if (!b!.has(k)) return false;
+  return true;
+}
+
+/** Whether two updates' options draw the same picture. */
+export function sameOptions(a: XaUpdateOptions, b: XaUpdateOptions): boolean {
+  return a.animate === b.animate && a.selectedKey === b.selectedKey && sameFocus(a.focus, b.focus) && sameLit(a.lit, b.lit);
+}
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
 type d3EnterElement = EnterElement;
@@ -95,14 +154,31 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
   /** Where each box was drawn last time, and its parent then, for enter/exit motion. */
   let prev = new Map<string, { x: number; y: number }>();
   let prevParent = new Map<string, string | null>();
+  /** The arguments of the last update: the same layout with the same options draws nothing. */
+  let last: { layout: XaLayout; o: XaUpdateOptions } | null = null;
 
-  function drawInside(g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>, focus: XaFocus | null, lit: ReadonlySet<string> | undefined, chipsOf: (n: NodeLayout) => boolean) {
+  function drawInside(
+    g: Selection<SVGGElement, NodeLayout, SVGGElement, unknown>,
+    focus: XaFocus | null,
+    lit: ReadonlySet<string> | undefined,
+    chipsOf: (n: NodeLayout) => boolean,
+    painted: boolean,
+  ) {
     g.each(function (n) {
       const withChips = chipsOf(n);
-      const sig = nodeSignature(n, focus, lit, withChips);
+      const sig = nodeSignature(n, focus, lit, withChips, painted);
       if (drawn.get(this) === sig) return;
       drawn.set(this, sig);
       const box = select(this);
+      box.attr('data-cellpaint', painted ? 'true' : null);
+      box
+        .select('g.xa-cellpaint')
+        .selectAll<SVGPathElement, { kind: CellLayout['kind']; d: string }>('path.xa-cellpath')
+        .data(painted ? cellPathsOf(n.cells) : [], (p) => p.kind)
+        .join('path')
+        .attr('class', 'xa-cellpath')
+        .attr('data-kind', (p) => p.kind)
+        .attr('d', (p) => p.d);
       box.attr('data-node-id', n.id ?? '').attr('data-shift', n.shift).attr('data-offset', n.offset).attr('data-count', n.count).attr('data-nr-values', n.nrValues);
       box.select<SVGRectElement>('rect.xa-box').attr('width', n.width).attr('height', n.height);
       box.select('text.xa-header').text(n.header);
@@ -179,6 +255,10 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
 
   return {
     update(layout, o) {
+      // Most steps of a trace do not touch this array: its layout object is then the same one
+      // (the replay and the layout reuse unchanged work), and nothing needs drawing.
+      if (last && last.layout === layout && sameOptions(last.o, o)) return;
+      last = { layout, o };
       const animate = o.animate && layout.nodes.length <= MAX_ANIMATED_NODES;
       const dur = animate ? DURATION : 0;
       const pos = new Map(layout.nodes.map((n) => [n.key, { x: n.x, y: n.y }]));
@@ -187,15 +267,21 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
 
       // Head box.
       const h = layout.head;
-      headLayer.attr('transform', `translate(${h.x},${h.y})`).attr('data-kind', h.kind);
-      headLayer
-        .select('rect')
-        .attr('width', h.width)
-        .attr('height', h.height)
-        .attr('data-changed', o.focus && o.focus.node === null ? 'true' : null)
-        .attr('data-lit', o.lit?.has('head') ? 'true' : null);
-      headText.attr('x', 8).attr('y', h.height / 2).text(h.text);
-      headTitle.text(h.title);
+      // (Written only when different: rewriting an SVG attribute or a text node with the same value
+      // still makes the browser restyle and repaint the whole drawing.)
+      const headG = headLayer.node()!;
+      setAttr(headG, 'transform', `translate(${h.x},${h.y})`);
+      setAttr(headG, 'data-kind', h.kind);
+      const headRect = headLayer.select<SVGRectElement>('rect').node()!;
+      setAttr(headRect, 'width', String(h.width));
+      setAttr(headRect, 'height', String(h.height));
+      setAttr(headRect, 'data-changed', o.focus && o.focus.node === null ? 'true' : null);
+      setAttr(headRect, 'data-lit', o.lit?.has('head') ? 'true' : null);
+      const headTextEl = headText.node()!;
+      setAttr(headTextEl, 'x', '8');
+      setAttr(headTextEl, 'y', String(h.height / 2));
+      setText(headTextEl, h.text);
+      setText(headTitle.node()!, h.title);
 
       // Edges.
       const edges = edgesLayer.selectAll<SVGPathElement, EdgeLayout>('path.xa-edge').data(layout.edges, (e) => e.key);
@@ -252,6 +338,7 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
         g.append('rect').attr('class', 'xa-box').attr('rx', 5);
         g.append('text').attr('class', 'xa-header').attr('x', 8).attr('y', HEADER_H / 2 + 3);
         g.append('g').attr('class', 'xa-sibs');
+        g.append('g').attr('class', 'xa-cellpaint').attr('aria-hidden', 'true');
         g.append('g').attr('class', 'xa-cells');
         g.append('g').attr('class', 'xa-marks');
         g.append('g').attr('class', 'xa-chips');
@@ -320,12 +407,14 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
       // one carry them. Every cell keeps its tooltip.
       const large = layout.nodes.length > MAX_CHIPPED_NODES;
       const focusNode = o.focus?.node ?? null;
-      all.call((g) => drawInside(g, o.focus, o.lit, (n) => !large || n.key === o.selectedKey || (focusNode !== null && n.id === focusNode)));
+      const painted = layout.nodes.length > PAINT_CELLS_ABOVE;
+      all.call((g) => drawInside(g, o.focus, o.lit, (n) => !large || n.key === o.selectedKey || (focusNode !== null && n.id === focusNode), painted));
 
       prev = pos;
       prevParent = parentOf;
     },
     destroy() {
+      last = null;
       root.selectAll<Element, unknown>('*').each(function () {
         interrupt(this);
       });

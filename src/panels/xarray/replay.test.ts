@@ -41,6 +41,35 @@ describe('XaTimeline on the demo tour', () => {
     }
   });
 
+  it('going back keeps the dump objects of the nodes that did not change (the layout reuses them)', () => {
+    // Each node dump by id, with where it hangs (its parent's id, or 'root').
+    const byId = (t: XaTreeDump) => {
+      const out = new Map<number, { d: object; at: string }>();
+      const walk = (d: unknown, at: string) => {
+        if (!d || typeof d !== 'object' || !('slots' in d)) return;
+        const n = d as { id?: number; slots: Record<string, unknown> };
+        if (n.id !== undefined) out.set(n.id, { d: n, at });
+        for (const c of Object.values(n.slots)) walk(c, String(n.id));
+      };
+      walk(t, 'root');
+      return out;
+    };
+    const tl = new XaTimeline(r.xa, r.steps, r.opStarts, kf);
+    let kept = 0;
+    for (let k = r.opStarts.length - 1; k >= 1; k--) {
+      const later = byId(tl.treeAt(r.opStarts[k] + 1));
+      const earlier = byId(tl.treeAt(r.opStarts[k - 1]));
+      for (const [id, e] of earlier) {
+        const l = later.get(id);
+        if (l && l.at === e.at && JSON.stringify(l.d) === JSON.stringify(e.d)) {
+          expect(e.d, `node ${id} going back to op ${k - 1}`).toBe(l.d);
+          kept++;
+        }
+      }
+    }
+    expect(kept).toBeGreaterThan(0);
+  });
+
   it('replaying an op\'s steps from its keyframe gives the next keyframe (counts included)', () => {
     r.opStarts.forEach((start, k) => {
       const end = r.opStarts[k + 1] ?? r.steps.length;

@@ -42,6 +42,26 @@ function refOfChild(c: XaChildDump): EntryRef {
   return c as EntryRef;
 }
 
+function sameRef(a: EntryRef, b: EntryRef): boolean {
+  if (a === b) return true;
+  if (a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if ((a as Record<string, unknown>)[k] !== (b as Record<string, unknown>)[k]) return false;
+  return true;
+}
+
+/** Same shift, slots and marks. */
+function sameNode(a: RNode, b: RNode): boolean {
+  if (a.shift !== b.shift) return false;
+  for (let i = 0; i < SLOTS; i++) if (!sameRef(a.slots[i], b.slots[i])) return false;
+  for (let m = 0; m < 3; m++) {
+    if (a.marks[m].size !== b.marks[m].size) return false;
+    for (const s of a.marks[m]) if (!b.marks[m].has(s)) return false;
+  }
+  return true;
+}
+
 export class XaReplay {
   readonly xa: string;
   private head: EntryRef = null;
@@ -58,14 +78,33 @@ export class XaReplay {
     this.load(keyframe);
   }
 
-  private load(d: XaNodeDump): void {
+  /**
+   * Start again from `keyframe`. A node whose slots and marks are those it has now is kept as it
+   * is, with its last dump: after a jump, the boxes that did not change keep their identity, so
+   * the layout and the drawing reuse their work instead of redoing every box.
+   */
+  reset(keyframe: XaTreeDump): void {
+    const before = new Map(this.nodes);
+    this.nodes.clear();
+    this.head = null;
+    if (keyframe === null) return;
+    if (isHeadEntry(keyframe)) {
+      this.head = keyframe.entry as EntryRef;
+      return;
+    }
+    this.head = refOfChild(keyframe);
+    this.load(keyframe, before);
+  }
+
+  private load(d: XaNodeDump, reuse?: ReadonlyMap<number, RNode>): void {
     const n = emptyNode(d.id!, d.shift);
     for (const [k, c] of Object.entries(d.slots)) {
       n.slots[Number(k)] = refOfChild(c);
-      if (isNodeDump(c)) this.load(c);
+      if (isNodeDump(c)) this.load(c, reuse);
     }
     d.marks.forEach((slots, m) => slots.forEach((s) => n.marks[m].add(s)));
-    this.nodes.set(n.id, n);
+    const old = reuse?.get(n.id);
+    this.nodes.set(n.id, old && sameNode(old, n) ? old : n);
   }
 
   /** Apply one step; steps of other kinds or other arrays are ignored. */
@@ -194,6 +233,10 @@ export class XaTimeline {
     if (this.last && this.last.segment === segment && this.last.cursor <= c) {
       replay = this.last.replay;
       at = this.last.cursor;
+    } else if (this.last) {
+      replay = this.last.replay;
+      replay.reset(this.keyframes[segment] as XaTreeDump);
+      at = from;
     } else {
       replay = new XaReplay(this.xa, this.keyframes[segment] as XaTreeDump);
       at = from;

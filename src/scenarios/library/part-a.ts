@@ -14,17 +14,17 @@ export const PART_A: TourDef[] = [
     text: `machine dax=always platform=adr pmd=on
 
 ## From XIP to DAX
-> XIP (execute in place) let ext2 map flash or RAM pages straight into user space. DAX replaced it (Linux 4.0) with the same goal: direct access with little change to the filesystem. Create f on a dax=always mount.
+> XIP (execute in place, ext2 -o xip since 2.6.13) let ext2 on memory-like block devices, such as s390 shared memory segments, map their pages straight into user space. DAX replaced it in Linux 4.0 with the same goal: direct access with little change to the filesystem. Create f on a dax=always mount.
 create f
 
 ## write(2) and read(2)
-> write(2) goes to dax_iomap_rw: XFS allocates a block, zeroes it, and the bytes are copied into pmem with non-temporal stores that bypass the CPU cache. No DRAM page, and no XArray entry: watch Memory and XArray stay empty.
+> write(2) goes to dax_iomap_rw: XFS allocates a block, zeroes it, and the bytes are copied into pmem with non-temporal stores that bypass the CPU cache. Files and extents: one block, 512. No page-cache page in Memory (pfn 0x0 is the zero page), and XArray stays empty.
 A: write f 0 "hello"
 > read(2) copies straight from pmem to the user buffer. Still no entry.
 A: read f 0 5
 
 ## A load maps pmem itself
-> A maps f. Compare with pagecache-twin, which runs these same steps on dax=never.
+> A maps f. Compare with pagecache-twin, which runs these same steps on dax=never. This 1 MiB mapping cannot take a 2 MiB (PMD) fault: each fault first tries one and falls back (Call path).
 A: mmap f 1M as m
 > The read fault maps the block itself: the PTE holds pmem pfn 0x40200 (Page tables), and i_pages gets a value entry that names that PFN, not a pointer to a DRAM folio. The load reads pmem directly.
 A: load m 5
@@ -32,7 +32,7 @@ A: load m 5
 ## A store and fsync
 > The store makes the PTE writable and tags the entry DIRTY. The byte lands in the CPU cache, on its way to pmem: there is no copy to write back.
 A: store m+8 "!"
-> fsync only flushes the dirty cache line (CLWB) and forces the log. Compare: on dax=never, fsync copies a whole page to the device.
+> fsync makes the PTE read-only again, writes the one dirty cache line back (CLWB) and forces the log. Compare: on dax=never, fsync copies a whole page to the device.
 A: fsync f
 `,
   },
@@ -48,7 +48,7 @@ A: fsync f
 create f
 
 ## write(2) and read(2)
-> write(2) allocates a DRAM page (Memory), adds it to i_pages as a pointer entry (XArray), copies the bytes into it and sets PG_dirty (struct page) and the DIRTY mark. The device is not touched.
+> write(2) allocates a DRAM page (Memory), adds it to i_pages as a pointer entry (XArray), copies the bytes into it and sets PG_dirty (struct page) and the DIRTY mark. No data reaches the device. (Files and extents shows an unwritten block: XFS would only reserve one here, delayed allocation; the model allocates it now.)
 A: write f 0 "hello"
 > read(2) is a page-cache hit: it copies from the DRAM page.
 A: read f 0 5
@@ -82,7 +82,7 @@ truncate f 1M
 ## A read fault on a hole
 > Process A maps f shared. Nothing is mapped yet; pages come in at the first access.
 A: mmap f 1M as m
-> A reads page 0. The CPU faults. DAX first tries a 2 MiB fault, which falls back (this 1 MiB mapping cannot hold 2 MiB). The 4 KiB fault asks XFS for the block (->iomap_begin) and gets IOMAP_HOLE. For a read, dax_load_hole maps the shared zero page read-only: watch Page tables (pfn 0x0) and XArray (a ZERO_PAGE value entry). No block, no DRAM copy.
+> A reads page 0. The CPU faults. DAX first tries a 2 MiB fault, which falls back: this 1 MiB mapping is not 2 MiB-aligned and too small (Call path names the first check that fails). The 4 KiB fault asks XFS for the block (->iomap_begin) and gets IOMAP_HOLE. For a read, dax_load_hole maps the shared zero page read-only: watch Page tables (pfn 0x0) and XArray (i_pages, the file's page index, gets a ZERO_PAGE value entry). No block, no DRAM copy.
 A: load m+0
 
 ## The same zero page again
@@ -92,7 +92,7 @@ A: load m+20K
 A: load m+0
 
 ## read(2) of a hole
-> read(2) goes through dax_iomap_rw: XFS reports a hole and zeros are copied to the user. read(2) never adds XArray entries. Since 2016 the filesystem tells DAX how large a hole is (the iomap length), so one lookup covers the whole hole.
+> read(2) goes through dax_iomap_rw: ->iomap_begin answers HOLE (Call path) and zeros are copied to the user. read(2) never adds XArray entries. Each iomap answer carries a length, so the filesystem tells DAX how large the hole is; seed 001 (2016) is ext2 learning to do that.
 A: read f 64K 16
 `,
   },
@@ -210,19 +210,19 @@ A: fsync f
 create f
 > Truncate allocates nothing.
 truncate f 4M
-> A maps all 4 MiB. For a DAX file of 2 MiB or more, thp_get_unmapped_area picks a 2 MiB-aligned address, so PMD faults are possible.
+> A maps all 4 MiB. The mapping holds at least one whole 2 MiB of the file, so XFS's get_unmapped_area (thp_get_unmapped_area) picks an address at the same offset inside 2 MiB as the file offset: here 2 MiB-aligned, so PMD faults are possible.
 A: mmap f 4M as a
 
 ## A PMD read fault on a hole
-> A reads offset 0. The PMD is empty, so the core MM calls ->huge_fault first: dax_iomap_pmd_fault. XFS reports a hole covering the whole 2 MiB, so dax_pmd_load_hole maps the huge zero page with one read-only PMD. i_pages gets one ZERO_PAGE|PMD entry: slot 0 plus 7 sibling slots cover indices 0-511.
+> A reads offset 0. The PMD is empty, so the core MM calls ->huge_fault first: dax_iomap_pmd_fault. XFS reports a hole covering the whole 2 MiB, so dax_pmd_load_hole maps the huge zero page (allocated on first use: DRAM pfn 0x200 in Memory) with one read-only PMD. i_pages gets one ZERO_PAGE|PMD entry: slot 0 plus 7 sibling slots cover indices 0-511.
 A: load a
 
 ## A PMD write fault
-> A writes at 8 KiB. The huge zero PMD is read-only, so the write fault goes to ->huge_fault again. XFS allocates 512 blocks, 2 MiB-aligned on the device, and zeroes them. dax_insert_entry unmaps the huge zero page, replaces the entry with a data PMD entry (one PFN for 2 MiB), tags it DIRTY, and one writable PMD maps it all.
+> A writes at 8 KiB. The huge zero PMD is read-only, so the write fault goes to ->huge_fault again. XFS allocates 512 blocks, 2 MiB-aligned on the device, and zeroes them. dax_insert_entry unmaps the huge zero page, replaces the entry with a data PMD entry (one PFN, 0x40200, for 2 MiB), tags it DIRTY, and one writable PMD maps it all.
 A: store a+8K "big"
 
 ## A 4 KiB fault inside it
-> B maps 1 MiB at file offset 1 MiB: too small for a PMD, so its PMD attempt falls back.
+> B maps 1 MiB at file offset 1 MiB: no aligned 2 MiB fits inside this VMA, so B's PMD attempts will fall back.
 B: mmap f 1M offset=1M as b
 > B writes. The 4 KiB fault finds the data PMD entry and keeps it (PTE faults do not split data PMD entries); B's PTE maps one 4 KiB piece of the same 2 MiB block.
 B: store b+4K "pte"
@@ -242,7 +242,7 @@ A: store a+1M "again"
     text: `machine dax=always pmd=on
 
 ## Setup
-> Create f, 7 MiB of holes. Each step below is a fault that tries a PMD (dax_iomap_pmd_fault) and falls back to 4 KiB: read the reason in Narration and Call path.
+> Create f, 7 MiB of holes. Each load or store below faults, tries a PMD (dax_iomap_pmd_fault) and falls back to 4 KiB: read the reason in Narration and Call path.
 create f
 > Grow f to 7 MiB.
 truncate f 7M
@@ -254,7 +254,7 @@ B: mmap f 1M offset=2M as b
 B: load b
 > A maps 8 MiB, 2 MiB-aligned (longer than the file).
 A: mmap f 8M as a
-> A writes at 2 MiB. grab_mapping_entry finds B's 4 KiB entry inside 512-1023: PTE entries win, VM_FAULT_FALLBACK.
+> A writes at 2 MiB. grab_mapping_entry finds B's 4 KiB entry inside 512-1023: PTE entries win, VM_FAULT_FALLBACK. The 4 KiB retry allocates a block and replaces the zero entry: B's zero-page PTE goes.
 A: store a+2M "pte"
 
 ## Past the end of the file
@@ -328,13 +328,13 @@ B: load hm+2M
     text: `machine dax=always pmd=off
 
 ## No huge faults
-> pmd=off: a kernel without CONFIG_FS_DAX_PMD (or with transparent huge pages off). Create f.
+> pmd=off: a kernel built without transparent huge pages (so no CONFIG_FS_DAX_PMD), or a VMA with MADV_NOHUGEPAGE. Setting THP to never in sysfs does not stop DAX PMD faults. Create f.
 create f
 > Grow f to 4 MiB.
 truncate f 4M
 
 ## The same aligned mapping
-> A maps 4 MiB; nothing aligns it to 2 MiB now.
+> A maps 4 MiB. The address happens to be 2 MiB-aligned (Page tables), so only pmd=off stops a PMD here.
 A: mmap f 4M as a
 > A writes: no ->huge_fault, only a 4 KiB fault. One block is allocated, one PTE entry.
 A: store a "small"
@@ -356,7 +356,7 @@ A: store a+1M "again"
 create f
 > Grow it; no blocks.
 truncate f 1M
-> A maps f with MAP_SHARED_VALIDATE|MAP_SYNC (sync). Only a DAX file accepts it: VM_SYNC is set on the VMA.
+> A maps f with MAP_SHARED_VALIDATE|MAP_SYNC (sync, Linux 4.15). Only a DAX file accepts it: VM_SYNC is set on the VMA.
 A: mmap f 1M sync as m
 
 ## The synchronous fault

@@ -180,7 +180,7 @@ A: pin m 4K write as dio
 A: unpin dio
 
 ## Why
-> Seed 002 (2014): Boaz Harrosh said RDMA into a DAX mapping just works, and the user must keep truncate away. Dave Chinner did not want XFS to hold on to freed extents for a pinned buffer. The kernel's answer, from 2017: layout breaks wait for short pins, long ones are refused. With no pin left, this truncate unmaps, deletes and frees at once.
+> Seed 002 (2014): Boaz Harrosh said RDMA into a DAX mapping just works, and the user must keep truncate away. Dave Chinner did not want XFS to hold on to freed extents for a pinned buffer. The kernel's answer: long-term pins of fsdax pages are refused since 4.15 (get_user_pages_longterm, now FOLL_LONGTERM), and since 4.18 a layout break waits for short ones. With no pin left, this truncate unmaps, deletes and frees at once.
 truncate buf 0
 `,
   },
@@ -194,7 +194,7 @@ truncate buf 0
 ## The memmap
 > Create file f. This pmem namespace is 256 MiB with map=dev: its struct pages, 64 bytes per 4 KiB page (about 4 MiB), sit on the device after an 8 KiB info block; data starts at 6 MiB. map=mem puts them in DRAM. At 1/64, 4 TiB of pmem needs 64 GiB of memmap.
 create f
-> write(2) 8 KiB: two blocks. Their struct pages are ZONE_DEVICE pages of a MEMORY_DEVICE_FS_DAX pagemap, idle at _refcount 0; the page allocator never hands them out. No struct page field changes: write(2) does not map anything.
+> write(2) 8 KiB: two blocks. Their struct pages are ZONE_DEVICE pages (device memory with struct pages) of a MEMORY_DEVICE_FS_DAX pagemap, idle at _refcount 0; the page allocator never hands them out. No struct page field changes: write(2) does not map anything.
 write f 0 fill=0x73 len=8K
 
 ## A page gets an owner
@@ -218,7 +218,7 @@ A: munmap a 8K
 B: munmap b 8K
 
 ## The missing struct page
-> In 2014 Matthew Wilcox hoped for some way around the missing struct page for pmem; Boaz Harrosh answered that struct page already tracks a pfn. Ingo Molnar proposed putting it on the device (map=dev). Since 4.15 fsdax needs it. Truncating f deletes the entries: mapping is NULL again.
+> In 2014 Matthew Wilcox hoped for some way around the missing struct page for pmem; Boaz Harrosh answered that struct page already tracks a pfn. In 2015 Ingo Molnar proposed putting it on the device (map=dev). Since 4.15 fsdax needs it. Truncating f deletes the entries: mapping is NULL again.
 truncate f 0
 `,
   },
@@ -250,7 +250,7 @@ A: load ma 4
 B: load mb 4
 
 ## Copy on write
-> B stores into b. The block is shared, so the fault cannot write in place: XFS allocates a CoW block, dax_iomap_copy_around copies the old bytes, the new entry is tagged DIRTY and TOWRITE, and b's extent moves to the new block. The old block's refcount drops to 1.
+> B stores into b. The block is shared, so the fault cannot write in place: XFS allocates a CoW block, dax_iomap_copy_around copies the old bytes, the new entry is tagged DIRTY and TOWRITE, and b's extent moves to the new block. B's old PTE is unmapped and the old page's share drops to 1 (struct page); the refcount btree says 1 owner (Files and extents).
 B: store mb "BB"
 > B reads its own new block: "BBAA".
 B: load mb 4
@@ -328,7 +328,7 @@ B: load mb
 C: load mc
 
 ## What was proposed
-> 2019: Dan Williams's page proxy (a per-file object holding its own index, pointing to the real page); Matthew Wilcox's PFN entries in each file's page cache. 2020: Jerome Glisse passed the mapping to every VFS callback; Wilcox called it "violence to struct page". None was built.
+> C unmaps c (watch share in struct page). Ideas for doing better, none built: 2019, a "page proxy" that Dan Williams meant to push forward (a per-file object with its own index, pointing at the real page) and Matthew Wilcox's PFN entries in each file's page cache (seed 000). 2020: Jerome Glisse proposed passing the mapping to every VFS callback; Wilcox found it "gigantic and unreviewable" and asked for a way without "this kind of violence to struct page" (seed 003). What was merged: the XFS reverse map for memory failure (5.19) and this share count.
 C: munmap mc 4K
 > share counts files whose XArray holds the page, not PTEs: C's munmap left it at 3. Truncating c deletes c's entry: share 2, and the block has 2 owners.
 truncate c 0
@@ -377,7 +377,7 @@ poison a 0
 A: load ma
 > Page 1 is another block: B reads it normally.
 B: load mb+4K
-> read(2) of page 0 through c: the machine check becomes EIO.
+> read(2) of page 0 through c: DAX cannot copy from the bad block, so read(2) fails with EIO instead of a signal.
 read c 0 4
 `,
   },
