@@ -15,7 +15,7 @@
 import { PAGE_SIZE, PMD_SIZE, PG_PMD_NR } from './constants';
 import { isErr, kerr, KErr, ERRNO } from './errno';
 import { bytesText } from './trace/bytes';
-import { Tracer, hex, type Json, type PteRef, type Step } from './trace/steps';
+import { Tracer, formatJson, hex, type Json, type PteRef, type Step, type StepBody } from './trace/steps';
 import { PmemDevice } from './drivers/pmem';
 import { PhysMap } from './mm/physmap';
 import type { PageMap } from './mm/page';
@@ -77,6 +77,34 @@ export interface Pin {
 }
 
 const GUP_PIN_COUNTING_BIAS = 1024;
+
+/**
+ * The sentence for a state change that happens only because DRAM forgot everything at a power
+ * failure (Machine.crash): no kernel function runs, so the usual wording (which names one) is
+ * replaced by what was lost.
+ */
+function lostWithDram(body: StepBody, text: string): string {
+  switch (body.t) {
+    case 'pte':
+      return `Power loss: the page-table entry of pid ${body.pid} at ${hex(body.vaddr)} is lost with DRAM.`;
+    case 'vma':
+      return `Power loss: the VMA ${hex(body.start)}-${hex(body.end)} of pid ${body.pid} is lost with DRAM.`;
+    case 'page':
+      return `Power loss: the memmap is rebuilt at boot, so struct page of pfn ${hex(body.pfn)} starts over (${body.field} was ${formatJson(body.old)}).`;
+    case 'xa_slot':
+    case 'xa_mark':
+    case 'xa_node':
+      return `Power loss: ${body.xa} lived in DRAM; this part of it is gone.`;
+    case 'inode':
+      return `Power loss: the in-memory inode ${body.ino} is gone (${body.field} was ${formatJson(body.old)}).`;
+    case 'dram':
+      return `Power loss: DRAM page ${hex(body.pfn)} (${body.use}) is gone.`;
+    case 'wait':
+      return `Power loss: ${body.who} no longer exists.`;
+    default:
+      return `Power loss: ${text}`;
+  }
+}
 
 export class Machine {
   readonly tr: Tracer;
@@ -1028,12 +1056,17 @@ export class Machine {
     if (tr.on) tr.emit({ t: 'note' }, 'Power failure. Everything in DRAM is lost: page tables, page cache, the XArrays, struct pages in DRAM. Only the pmem media survives.');
     for (const t of this.tasks) t.state = 'done';
     this.tasks = [];
-    for (const mm of [...this.as.procs.values()]) for (const v of [...mm.vmas]) this.unmapVmaRange(v, v.start, v.end);
-    // The memmap lives in DRAM and is rebuilt at boot: the pins' references go with it.
-    for (const p of this.pins.values()) for (const pfn of p.pfns) this.unpinOne(pfn);
-    this.pins.clear();
-    this.pagecache.dropAll();
-    for (const m of this.mappings.values()) this.dropAllEntries(m);
+    // No kernel code runs at power loss: DRAM simply forgets. The simulator clears what DRAM held
+    // with its ordinary functions, emitting their state changes (a viewer replays them) but not
+    // their calls, which would show kernel functions that never ran.
+    tr.muteCalls(() => {
+      for (const mm of [...this.as.procs.values()]) for (const v of [...mm.vmas]) this.unmapVmaRange(v, v.start, v.end);
+      // The memmap lives in DRAM and is rebuilt at boot: the pins' references go with it.
+      for (const p of this.pins.values()) for (const pfn of p.pfns) this.unpinOne(pfn);
+      this.pins.clear();
+      this.pagecache.dropAll();
+      for (const m of this.mappings.values()) this.dropAllEntries(m);
+    }, lostWithDram);
     const r = this.pmem.powerFail();
     if (tr.on) tr.emit({ t: 'note' }, this.config.platform === 'eadr'
       ? `eADR drains the CPU caches to the media on power loss: ${r.drainedLines} dirty line(s) saved.`

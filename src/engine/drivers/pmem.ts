@@ -432,13 +432,16 @@ export class PmemDevice {
   }
 
   /**
-   * A machine-check-safe read: fails with -EIO when any page in the range is poisoned instead
-   * of returning its bytes, as copy_mc_to_kernel() stops at a poisoned line.
-   * Kernel: drivers/nvdimm/pmem.c pmem_dax_direct_access() / arch/x86/lib/copy_mc.c copy_mc_to_kernel()
+   * A read through the pmem driver: fails with -EIO when any page in the range is poisoned,
+   * without loading from it. The driver keeps a list of known bad blocks and refuses them before
+   * any access: for DAX, direct access returns -EHWPOISON, which fs/dax.c reports as -EIO
+   * (dax_mem2blk_err); a block read fails with BLK_STS_IOERR. (A load from a bad line that the
+   * driver did not know of would take a machine check, which copy_mc_to_kernel() survives.)
+   * Kernel: drivers/nvdimm/pmem.c __pmem_direct_access() / pmem_do_read(), fs/dax.c dax_iomap_iter()
    */
   readMc(off: number, len: number): Uint8Array | KErr {
     const bad = this.firstPoisonedPage(off, len);
-    if (bad >= 0) return kerr('EIO', `pmem page ${bad} (offset ${hex(bad * PAGE_SIZE)}) is poisoned: the load takes a machine check`);
+    if (bad >= 0) return kerr('EIO', `pmem page ${bad} (offset ${hex(bad * PAGE_SIZE)}) is in the pmem driver's bad-block list: the driver refuses it without a load`);
     return this.read(off, len);
   }
 

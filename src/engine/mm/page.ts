@@ -394,6 +394,12 @@ export class PageMap {
   folio_put(pfn: number, why = ''): number {
     const head = this.page_folio(pfn);
     const v = this.folio_ref_dec(head, why);
+    this.afterPut(head, v);
+    return v;
+  }
+
+  /** What dropping references leaves behind: a free DRAM folio at zero, an idle pmem folio at its idle count. */
+  private afterPut(head: number, v: number): void {
     if (this.phys.rangeOf(head) === 'dram') {
       if (v === 0 && this.phys.isAllocated(head)) this.phys.free_pages(head, this.folio_order(head));
     } else {
@@ -403,12 +409,11 @@ export class PageMap {
         this.onDeviceFolioIdle?.(head);
       }
     }
-    return v;
   }
 
   /**
-   * Drops `n` references at once (unpinning drops GUP_PIN_COUNTING_BIAS); at zero the folio is
-   * freed or becomes idle exactly as folio_put() does.
+   * Drops `n` references at once, in one atomic subtraction (unpinning drops
+   * GUP_PIN_COUNTING_BIAS); at zero the folio is freed or becomes idle exactly as folio_put() does.
    * Kernel: include/linux/mm.h folio_put_refs()
    */
   folio_put_refs(pfn: number, n: number, why = ''): number {
@@ -416,8 +421,10 @@ export class PageMap {
     const head = this.page_folio(pfn);
     const old = this.folio_ref_count(head);
     BUG_ON(old < n, `folio_put_refs(${n}) on pfn ${hex(head)} whose refcount is ${old}`);
-    this.setNum(head, 'refcount', '_refcount', old - n + 1, () => `The folio at pfn ${hex(head)} loses ${n - 1} references (${old} → ${old - n + 1})${why ? ': ' + why : ''}.`);
-    return this.folio_put(head, why);
+    const v = old - n;
+    this.setNum(head, 'refcount', '_refcount', v, () => `The folio at pfn ${hex(head)} loses ${n} references at once (${old} → ${v})${why ? ': ' + why : ''}.`);
+    this.afterPut(head, v);
+    return v;
   }
 
   // ---- mappings (rmap) ----------------------------------------------------------------------

@@ -116,6 +116,9 @@ export type Step = StepBody & {
  * Hot paths check `on` first so that an untraced run (benchmarks, property tests) allocates
  * nothing for steps.
  */
+/** The step kinds muteCalls() drops: everything that is not a change of state. */
+const MUTED_KINDS: ReadonlySet<string> = new Set(['call', 'ret', 'tp', 'warn', 'note']);
+
 export class Tracer {
   readonly steps: Step[] = [];
   /** When false, emit() does nothing; components test it before building a step. */
@@ -126,6 +129,10 @@ export class Tracer {
   task = 0;
   private listeners: ((s: Step) => void)[] = [];
   private stack: string[] = [];
+  /** > 0 inside muteCalls(): only state changes are emitted. */
+  private muted = 0;
+  /** Inside muteCalls(): rewrites each state change's text, or null to keep it. */
+  private retext: ((body: StepBody, text: string) => string) | null = null;
 
   constructor(on = true) {
     this.on = on;
@@ -163,6 +170,10 @@ export class Tracer {
 
   emit(body: StepBody, text: string): void {
     if (!this.on) return;
+    if (this.muted > 0) {
+      if (MUTED_KINDS.has(body.t)) return;
+      if (this.retext) text = this.retext(body, text);
+    }
     const step = { ...body, seq: this.steps.length, op: this.opIndex, depth: this.depth, task: this.task, text } as Step;
     this.steps.push(step);
     for (const l of this.listeners) l(step);
@@ -185,6 +196,7 @@ export class Tracer {
 
   /** A kernel function is entered: emits a call step and deepens the call depth. */
   enter(fn: string, args: { [k: string]: Json }, text: string): void {
+    if (this.muted > 0) return;
     this.emit({ t: 'call', fn, args }, text);
     this.depth++;
     this.stack.push(fn);
@@ -192,10 +204,30 @@ export class Tracer {
 
   /** A kernel function returns: emits a ret step. `fn` must be the innermost open call. */
   leave(fn: string, result: Json, text: string): void {
+    if (this.muted > 0) return;
     const top = this.stack.pop();
     if (top !== fn) throw new Error(`Tracer.leave(${fn}) but the innermost call is ${top ?? 'none'}`);
     this.depth--;
     this.emit({ t: 'ret', fn, result }, text);
+  }
+
+  /**
+   * Run `body` emitting only its state changes: no call, ret, tracepoint, warning or note steps.
+   * For work the simulator does that no kernel code does, such as forgetting everything in DRAM
+   * at a power failure: the state changes must still be steps (a viewer replays them), but a
+   * call path through kernel functions would be a lie. `retext` rewrites each state change's
+   * sentence (whose usual wording names the kernel function that makes it).
+   */
+  muteCalls<T>(body: () => T, retext: ((body: StepBody, text: string) => string) | null = null): T {
+    const outer = this.retext;
+    this.muted++;
+    this.retext = retext ?? outer;
+    try {
+      return body();
+    } finally {
+      this.muted--;
+      this.retext = outer;
+    }
   }
 
   /**
