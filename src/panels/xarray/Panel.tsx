@@ -144,7 +144,8 @@ export function XArrayPanel({ reducedMotion, decoder: decoderProp }: XArrayPanel
         onClick={() => selectNode(null)}
         onClickCapture={(e) => {
           // A click on a slot of a file's i_pages also picks that file page in every panel.
-          const cell = (e.target as Element).closest?.('rect.xa-cell');
+          // (A large tree's boxes answer through their hit rectangle, which names the cell under the pointer.)
+          const cell = (e.target as Element).closest?.('rect.xa-cell, rect.xa-hit[data-slot]');
           const box = cell?.closest('[data-node-id]');
           const t = cell && box ? slotTarget(tree, xa, Number(box.getAttribute('data-node-id')), Number(cell.getAttribute('data-slot'))) : null;
           if (t) select(t);

@@ -11,7 +11,7 @@
 // `interrupt` is used below; importing it also keeps d3-transition's patch of selection.prototype
 // (.transition(), .interrupt()), which the bundler would otherwise drop because d3 says it has no
 // side effects.
-import { interrupt, select, type EnterElement, type Selection } from 'd3';
+import { interrupt, pointer, select, type EnterElement, type Selection } from 'd3';
 import { CELL_H, CELL_W, CHIP_H, HEADER_H, MARK_LANE, type CellLayout, type EdgeLayout, type NodeLayout, type XaLayout } from './layout';
 
 /** What the current step touched, to outline it. */
@@ -106,6 +106,12 @@ export function cellPathsOf(cells: readonly CellLayout[]): { kind: CellLayout['k
  */
 export const PAINT_CELLS_ABOVE = 40;
 
+/** The cell of box `n` at (x, y) in the box's own coordinates, or null. */
+export function cellAt(n: NodeLayout, x: number, y: number): CellLayout | null {
+  for (const c of n.cells) if (x >= c.x && x < c.x + CELL_W && y >= c.y && y < c.y + CELL_H) return c;
+  return null;
+}
+
 /** The signature each box element was last drawn with. */
 const drawn = new WeakMap<Element, string>();
 
@@ -186,10 +192,16 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
       const focusHere = focus && focus.node !== null && focus.node === n.id;
       box.attr('data-changed', focusHere && focus.offset === null ? 'true' : null);
 
+      // A painted box keeps rectangles only for the cells that stand out (the step's cell, lit
+      // cells); its hit rectangle answers for the others (cellAt).
+      const standsOut = (c: CellLayout) => (focusHere && focus.offset === c.slot) || !!lit?.has(`${n.id ?? ''}:${c.slot}`);
+      const hit = box.select<SVGRectElement>('rect.xa-hit');
+      if (painted) hit.attr('width', n.width).attr('height', n.height).attr('display', null);
+      else hit.attr('display', 'none');
       box
         .select('g.xa-cells')
         .selectAll<SVGRectElement, (typeof n.cells)[number]>('rect.xa-cell')
-        .data(n.cells, (c) => String(c.slot))
+        .data(painted ? n.cells.filter(standsOut) : n.cells, (c) => String(c.slot))
         .join((enter) => {
           const r = enter.append('rect').attr('class', 'xa-cell');
           r.append('title');
@@ -339,6 +351,21 @@ export function createXaController(rootEl: SVGGElement, onSelect: (key: string |
         g.append('text').attr('class', 'xa-header').attr('x', 8).attr('y', HEADER_H / 2 + 3);
         g.append('g').attr('class', 'xa-sibs');
         g.append('g').attr('class', 'xa-cellpaint').attr('aria-hidden', 'true');
+        // Painted boxes: one transparent rectangle over the box finds the cell under the pointer,
+        // names it in data-slot (for clicks) and in its tooltip.
+        const hitRect = g.append('rect').attr('class', 'xa-hit').attr('display', 'none');
+        hitRect.append('title');
+        hitRect.on('pointermove pointerdown', function (ev: PointerEvent) {
+          const box = this.parentNode as SVGGElement;
+          const n = select<SVGGElement, NodeLayout>(box).datum();
+          const [x, y] = pointer(ev, box);
+          const c = cellAt(n, x, y);
+          const slot = c ? String(c.slot) : null;
+          if (this.getAttribute('data-slot') === slot) return;
+          setAttr(this, 'data-slot', slot);
+          setAttr(this, 'data-kind', c ? c.kind : null);
+          setText(this.firstElementChild!, c ? c.title : n.header);
+        });
         g.append('g').attr('class', 'xa-cells');
         g.append('g').attr('class', 'xa-marks');
         g.append('g').attr('class', 'xa-chips');

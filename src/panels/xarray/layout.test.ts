@@ -2,8 +2,10 @@
 // copied from /work/shared/xarray-golden (hm03 after "store 64", hm17 after "store 2", hm21's last
 // step), plus a synthetic full node for chip wrapping.
 import { describe, expect, it } from 'vitest';
+import { cellAt } from './controller';
 import { plainDecoder } from './decode';
 import {
+  CELL_H,
   CELL_W,
   cellPosition,
   HEAD_H,
@@ -174,6 +176,19 @@ describe('layoutXArray: nodes', () => {
       expect(c.x).toBeGreaterThanOrEqual(0);
       expect(c.x + c.width).toBeLessThanOrEqual(n.width);
       expect(c.y + 15).toBeLessThanOrEqual(n.height);
+    }
+  });
+});
+
+describe('cellAt (the hit rectangle of a painted box)', () => {
+  it('finds every cell at its centre and nothing between or outside cells', () => {
+    const l = layoutXArray(hm03Grown, plainDecoder);
+    for (const n of l.nodes) {
+      for (const c of n.cells) expect(cellAt(n, c.x + CELL_W / 2, c.y + CELL_H / 2)?.slot).toBe(c.slot);
+      expect(cellAt(n, -1, -1)).toBeNull();
+      expect(cellAt(n, n.width + 1, n.height + 1)).toBeNull();
+      // The header band holds no cell.
+      expect(cellAt(n, 4, 2)).toBeNull();
     }
   });
 });
