@@ -16,7 +16,7 @@ test.describe('loading', () => {
     // Under `static` the coi-serviceworker reloads the page once; keep asking until it has.
     await expect(async () => expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true)).toPass({ timeout: 20_000 });
     await expect(page.getByTestId('position')).toHaveText(`step 0 / ${truth.steps} · op 0 / ${truth.boundaries.length - 1}`, { timeout: 20_000 });
-    await expect(page.getByTestId('engine-badge')).toHaveText('engine: worker, shared status');
+    await expect(page.getByTestId('engine-badge')).toHaveText('worker · shared memory');
     await expect(page.getByTestId('copy-mode-notice')).toHaveCount(0);
     expect(await page.evaluate(() => typeof SharedArrayBuffer)).toBe('function');
     await app.expectTree(viewOfDump(truth.dumps[0]));
@@ -114,7 +114,7 @@ test.describe('engine failure', () => {
     await app.expectTree(viewOfDump(truth.dumps[at]));
     await page.getByTestId('restart-engine').click();
     await expect(alert).toHaveCount(0);
-    await expect(page.getByTestId('engine-badge')).toHaveText('engine: worker, shared status');
+    await expect(page.getByTestId('engine-badge')).toHaveText('worker · shared memory');
     await app.expectCursor(at);
     await expect(page.getByTestId('scenario-title')).toHaveText(title!);
     await app.expectTree(viewOfDump(truth.dumps[at]));

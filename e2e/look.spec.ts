@@ -78,7 +78,7 @@ test.describe('without cross-origin isolation', () => {
     const app = await new AppDriver(page).open('?scenario=xarray-tour');
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(false);
     await expect(page.getByTestId('copy-mode-notice')).toContainText('not cross-origin isolated');
-    await expect(page.getByTestId('engine-badge')).toHaveText('engine: worker, copied status');
+    await expect(page.getByTestId('engine-badge')).toHaveText('worker · copies');
     await app.press('End');
     await app.expectCursor(truth.steps);
     // A DAX scenario: the device bytes reach the page as a copy made at the end of the run.

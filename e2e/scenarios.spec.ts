@@ -77,7 +77,7 @@ test.describe('scenarios', () => {
       mimeType: 'text/plain',
       buffer: Buffer.from('# My own\nmachine dax=always\ncreate f\ntruncat f 1M\n'),
     });
-    await expect(page.getByTestId('file-problem')).toContainText(/mine\.scn, line 4, column 1: .*truncate/);
+    await expect(page.getByTestId('file-problem')).toContainText(/Could not open mine\.scn.*Line 4, column 1: .*truncate/);
     await expect(page.getByTestId('file-problem')).toContainText('Nothing was changed');
     await expect(page.getByTestId('scenario-title')).toHaveText(builtin('pin-truncate').title);
     await expect(page.getByTestId('position')).toHaveText(before!);
@@ -231,5 +231,48 @@ test.describe('scenarios', () => {
     const scriptSrc = /script-src ([^;]*)/.exec(csp ?? '')?.[1] ?? '';
     expect(scriptSrc).toBe("'self'");
     expect(csp).not.toMatch(/unsafe-eval/);
+  });
+
+  test('popovers give the keyboard back: Escape returns focus to their button, Space presses buttons, shortcuts keep working', async ({ page }) => {
+    const bad = watch(page);
+    const app = await new AppDriver(page).open('?scenario=write-fsync');
+    await page.getByTestId('library-button').click();
+    await expect(page.getByTestId('library')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('library')).toHaveCount(0);
+    await expect(page.getByTestId('library-button')).toBeFocused();
+    await app.press('ArrowRight', 2);
+    await app.expectCursor(2);
+    // Space on a focused button presses it (here: opens the library again), it does not play.
+    await page.keyboard.press(' ');
+    await expect(page.getByTestId('library')).toBeVisible();
+    await expect(page.getByTestId('play')).toHaveAttribute('aria-pressed', 'false');
+    // The close button works the same way.
+    await page.getByTestId('library-close').click();
+    await expect(page.getByTestId('library-button')).toBeFocused();
+    await app.press('ArrowRight');
+    await app.expectCursor(3);
+    // Share closes on a press outside it; the keys still step.
+    await page.getByTestId('share-button').click();
+    await expect(page.getByTestId('share-status')).toBeVisible();
+    await page.getByTestId('panel-grid').click({ position: { x: 5, y: 5 } });
+    await expect(page.getByTestId('share-status')).toHaveCount(0);
+    await app.press('ArrowRight');
+    await app.expectCursor(4);
+    expect(bad).toEqual([]);
+  });
+
+  test('an unknown scenario name or a damaged link says so, in the app, and a reload opens cleanly', async ({ page }) => {
+    await page.goto('/?scenario=read-hol');
+    await expect(page.getByTestId('scenario-notice')).toContainText('did you mean "read-hole"');
+    await expect(page.getByTestId('position')).toHaveText(/^step 0 \/ [1-9]/, { timeout: 20_000 });
+    await page.goto('/#v1:z.AAAAbroken');
+    await expect(page.getByTestId('share-notice')).toBeVisible();
+    // The notice sits inside the themed app, and the address no longer carries the damaged link.
+    await expect(page.locator('.dv-app [data-testid="share-notice"]')).toHaveCount(1);
+    expect(new URL(page.url()).hash).toBe('');
+    await page.reload();
+    await expect(page.getByTestId('position')).toHaveText(/^step 0 \/ [1-9]/, { timeout: 20_000 });
+    await expect(page.getByTestId('share-notice')).toHaveCount(0);
   });
 });

@@ -9,7 +9,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { scenarioByName } from './scenarios';
+import { DEFAULT_SCENARIO, knownScenario, scenarioByName, SCENARIO_CHOICES } from './scenarios';
+import { nearest } from './engine/ops';
 import { readEmbed } from './share/embed';
 import { applyEmbedPanels, applySharedState, openAtStep, readShareFragment } from './share/open';
 import { ShareNotice } from './share/ShareNotice';
@@ -20,6 +21,10 @@ import { startWorkerEngine } from './worker/client';
 const params = new URLSearchParams(location.search);
 const debug = params.get('debug') === '1';
 const shared = readShareFragment(location.hash);
+// A damaged link stays readable in the notice; the address drops it, so a reload opens cleanly.
+if (shared.kind === 'error') history.replaceState(null, '', location.pathname + location.search);
+const asked = params.get('scenario');
+const unknownScenario = shared.kind !== 'ok' && asked !== null && !knownScenario(asked) ? asked : null;
 const embed = readEmbed(location.search, Object.keys(DEFAULT_PANELS) as PanelId[]);
 const store = makeSimStore({
   engine: startWorkerEngine,
@@ -40,12 +45,24 @@ if (embed.options) {
 // ?debug=1 also exposes the store, for the e2e tests and `npm run bench` (browser figures).
 if (debug) (window as unknown as { __daxviz: typeof store }).__daxviz = store;
 
+const near = unknownScenario === null ? null : nearest(unknownScenario, SCENARIO_CHOICES.map((c) => c.name));
+const notices = (
+  <>
+    {shared.kind === 'error' && <ShareNotice message={shared.message} newer={shared.newer} />}
+    {embed.problems.length > 0 && <ShareNotice heading="Some embed options were ignored." message={embed.problems.join('; ') + '.'} tail="" testId="embed-notice" />}
+    {unknownScenario !== null && (
+      <ShareNotice
+        heading="No such scenario."
+        message={`There is no built-in scenario called "${unknownScenario}"${near ? ` (did you mean "${near}"?)` : ''}; the Library lists them all.`}
+        tail={` "${DEFAULT_SCENARIO}" is shown instead.`}
+        testId="scenario-notice"
+      />
+    )}
+  </>
+);
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    {shared.kind === 'error' && <ShareNotice message={shared.message} newer={shared.newer} />}
-    {embed.problems.length > 0 && (
-      <ShareNotice heading="Some embed options were ignored." message={embed.problems.join('; ') + '.'} tail="" testId="embed-notice" />
-    )}
-    <App store={store} debug={debug} />
+    <App store={store} debug={debug} notices={notices} />
   </StrictMode>,
 );

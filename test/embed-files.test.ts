@@ -33,9 +33,9 @@ describe('embed options', () => {
     const r = readEmbed('?embed=1&panels=xaray,bogus&step=-3&controls=huge&readonly=maybe', IDS);
     expect(r.options).toEqual({ panels: null, step: null, controls: 'minimal', readOnly: true });
     expect(r.problems).toEqual([
-      'panels: there is no panel "xaray" (did you mean "xarray"?); known panels: xarray, narration, files, pagetables, callpath, device, structpage',
-      'panels: there is no panel "bogus"; known panels: xarray, narration, files, pagetables, callpath, device, structpage',
-      'panels: none of the named panels exists, so all are shown',
+      'there is no panel "xaray" (did you mean "xarray"?); the panels are xarray, narration, files, pagetables, callpath, device, structpage',
+      'there is no panel "bogus"; the panels are xarray, narration, files, pagetables, callpath, device, structpage',
+      'none of the panels named exists, so all are shown',
       'step: "-3" is not a step number (0, 1, 2, ...); opening at the link\'s step',
       'controls: "huge" is not one of full, minimal, none; using minimal',
       'readonly: "maybe" is not 0 or 1; the embed stays read-only',

@@ -54,11 +54,15 @@ export function Header({ theme }: { theme: Theme }) {
       ? 'engine stopped'
       : engineState === 'ready'
         ? engineMode === 'shared'
-          ? 'engine: worker, shared status'
-          : 'engine: worker, copied status'
+          ? 'worker · shared memory'
+          : 'worker · copies'
         : engineState === 'running'
-          ? `engine running${progress ? `: ${progress}` : '…'}`
-          : 'engine starting…';
+          ? `running${progress ? `: ${progress}` : '…'}`
+          : 'starting…';
+  const engineTitle =
+    engineMode === 'copy'
+      ? 'The simulation runs in a Web Worker. This page is not cross-origin isolated, so it reads copies of the machine memory after each run.'
+      : 'The simulation runs in a Web Worker; the page reads the machine memory (the pmem device, DRAM) directly from shared memory.';
   return (
     <header className="dv-header">
       <h1>DAX visualizer</h1>
@@ -95,7 +99,7 @@ export function Header({ theme }: { theme: Theme }) {
         >
           model: {modelText}
         </span>
-        <span className="dv-badge" data-kind="engine" data-state={engineState} data-testid="engine-badge">
+        <span className="dv-badge" data-kind="engine" data-state={engineState} data-testid="engine-badge" title={engineTitle}>
           {engineText}
         </span>
         <ScenarioFiles />

@@ -1,8 +1,9 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import { SCENARIO_CHOICES } from '../scenarios';
 import { topicIndex } from '../scenarios/library';
 import { useSim } from '../store';
 import { rememberChoice } from './choose';
+import { usePopover } from './usePopover';
 
 /**
  * "Library": the guided tours by topic. Each topic of the seeds and the kernel model lists the
@@ -11,37 +12,27 @@ import { rememberChoice } from './choose';
 export function Library() {
   const setScenario = useSim((s) => s.setScenario);
   const current = useSim((s) => s.scenario.name);
-  const [open, setOpen] = useState(false);
+  const { open, toggle, close, triggerRef, panelRef } = usePopover();
   const headingId = useId();
   const index = topicIndex();
   const choose = (name: string) => {
     const spec = SCENARIO_CHOICES.find((c) => c.name === name);
     if (!spec) return;
     rememberChoice(spec, true);
-    setOpen(false);
+    close();
     void setScenario(spec);
   };
   return (
     <span className="dv-pop-anchor">
-      <button type="button" onClick={() => setOpen(!open)} aria-expanded={open} data-testid="library-button" title="Guided tours, by topic">
+      <button type="button" ref={triggerRef} onClick={toggle} aria-expanded={open} data-testid="library-button" title="Guided tours, by topic">
         Library
       </button>
       {open && (
-        <div
-          className="dv-popover dv-library"
-          role="dialog"
-          aria-labelledby={headingId}
-          data-testid="library"
-          onKeyDown={(e) => {
-            if (e.key !== 'Escape') return;
-            e.stopPropagation();
-            setOpen(false);
-          }}
-        >
-          <div className="dv-pop-row">
+        <div className="dv-popover dv-library" role="dialog" aria-labelledby={headingId} data-testid="library" ref={panelRef}>
+          <div className="dv-pop-row dv-pop-head">
             <strong id={headingId}>Guided tours by topic</strong>
             <span className="dv-muted">each tour runs in chapters; read the narration and step with → and Shift+→</span>
-            <button type="button" onClick={() => setOpen(false)} aria-label="Close the library" data-testid="library-close">
+            <button type="button" onClick={() => close()} aria-label="Close the library" data-testid="library-close">
               ✕
             </button>
           </div>
@@ -61,7 +52,10 @@ export function Library() {
                         onClick={() => choose(t.name)}
                         data-testid={`tour-${topic.id}-${t.name}`}
                       >
-                        <span className="dv-tour-title">{t.title}</span>
+                        <span className="dv-tour-title">
+                          {t.title}
+                          {t.name === current && <span className="dv-tour-now"> · showing now</span>}
+                        </span>
                         <span className="dv-muted">
                           {t.summary} ({t.chapters.length} chapters, {t.scenario.ops.length} operations)
                         </span>

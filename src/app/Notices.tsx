@@ -1,10 +1,11 @@
+import type { ReactNode } from 'react';
 import { useSimShallow } from '../store';
 
 /**
  * What the user must know about the engine: running without shared memory (and why), or a worker
  * failure with the way back. The scenario is kept in the store, so a restart runs it again.
  */
-export function Notices({ debug }: { debug: boolean }) {
+export function Notices({ debug, children }: { debug: boolean; children?: ReactNode }) {
   const { notice, failure, restart, crashEngine, engineState } = useSimShallow((s) => ({
     notice: s.engineNotice,
     failure: s.failure,
@@ -14,6 +15,7 @@ export function Notices({ debug }: { debug: boolean }) {
   }));
   return (
     <div className="dv-notices">
+      {children}
       {notice && (
         <div className="dv-notice" role="status" data-testid="copy-mode-notice">
           <p>{notice}</p>

@@ -2,7 +2,7 @@
  * The app shell: theme, keyboard, header, notices, transport, panels and the shortcut legend. Key
  * handling and theming are scoped to this element, not the document, so two shells can share a page.
  */
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { EditorPane } from '../editor/EditorPane';
 import { isEditorToggleKey } from '../editor/shortcut';
 import { useSim, useSimStore } from '../store';
@@ -21,7 +21,15 @@ function ownsKeys(el: EventTarget | null): boolean {
   return el.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
 }
 
-export function Shell({ debug }: { debug: boolean }) {
+/** What the key handler reads of a key event (React's, or the document's). */
+type KeyEvent = Pick<globalThis.KeyboardEvent, 'key' | 'shiftKey' | 'altKey' | 'ctrlKey' | 'metaKey' | 'target' | 'defaultPrevented' | 'preventDefault'>;
+
+/** Elements that Space presses (buttons, links, summaries): Space is theirs, not play/pause. */
+function pressedBySpace(el: EventTarget | null): boolean {
+  return el instanceof HTMLElement && (['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) || el.getAttribute('role') === 'button');
+}
+
+export function Shell({ debug, notices }: { debug: boolean; notices?: ReactNode }) {
   const store = useSimStore();
   const chosen = useSim((s) => s.theme);
   const editorOpen = useSim((s) => s.editorOpen);
@@ -36,8 +44,10 @@ export function Shell({ debug }: { debug: boolean }) {
     rootRef.current?.focus({ preventScroll: true });
   }, []);
 
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+
+  const onKeyDown = (e: KeyEvent) => {
     if (e.defaultPrevented || ownsKeys(e.target)) return;
+    if (e.key === ' ' && pressedBySpace(e.target)) return;
     if (e.key === 'Escape') {
       // Escape forgets the cross-panel selection (src/store/selection.ts).
       store.getState().clearSelection();
@@ -53,7 +63,6 @@ export function Shell({ debug }: { debug: boolean }) {
     const action = actionForKey(e);
     // An embed without controls is a still picture: its keys do nothing.
     if (!action || embed?.controls === 'none') return;
-    // Space would also "click" a focused button; the shortcut wins.
     e.preventDefault();
     const s = store.getState();
     if (s.engineState !== 'ready') return;
@@ -69,6 +78,22 @@ export function Shell({ debug }: { debug: boolean }) {
     run[action]();
   };
 
+  // When focus is on nothing (the element that had it went away), the page's keys still reach the
+  // shell, if it is the only one on the page (two visualizers on one page each keep their own).
+  const keyHandler = useRef(onKeyDown);
+  useEffect(() => {
+    keyHandler.current = onKeyDown;
+  });
+  useEffect(() => {
+    const onDocKey = (e: globalThis.KeyboardEvent) => {
+      if (document.activeElement !== document.body && document.activeElement !== null) return;
+      if (document.querySelectorAll('.dv-app').length !== 1) return;
+      keyHandler.current(e);
+    };
+    document.addEventListener('keydown', onDocKey);
+    return () => document.removeEventListener('keydown', onDocKey);
+  }, []);
+
   return (
     <div
       className="dv-app"
@@ -80,12 +105,12 @@ export function Shell({ debug }: { debug: boolean }) {
       onKeyDown={onKeyDown}
       // Space on a focused button fires its click on key-up; the keydown above already acted.
       onKeyUp={(e) => {
-        if (e.key === ' ' && !ownsKeys(e.target)) e.preventDefault();
+        if (e.key === ' ' && !ownsKeys(e.target) && !pressedBySpace(e.target)) e.preventDefault();
       }}
       data-testid="app"
     >
       {embed ? <EmbedHeader /> : <Header theme={theme} />}
-      <Notices debug={debug} />
+      <Notices debug={debug}>{notices}</Notices>
       {embed?.controls !== 'none' && <Transport variant={embed && embed.controls !== 'full' ? 'minimal' : 'full'} />}
       <EditorPane />
       <PanelGrid reducedMotion={reducedMotion} />

@@ -38,6 +38,11 @@ export function benchXarray10k(): ScenarioSpec {
   return { v: 1, kind: 'machine', name: 'bench-xarray-10k', title: 'Benchmark: 10,000 XArray entries', scenario: { version: 1, config: { pmd: false }, ops } };
 }
 
+/** Whether `?scenario=<name>` names a scenario the app has. */
+export function knownScenario(name: string): boolean {
+  return name === 'bench-xarray-10k' || SCENARIO_CHOICES.some((s) => s.name === name);
+}
+
 /** The scenario called `name`, or the default one when no scenario has that name. */
 export function scenarioByName(name: string | null): ScenarioSpec {
   if (name === 'bench-xarray-10k') return benchXarray10k();

@@ -1,5 +1,6 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { rememberChoice } from '../app/choose';
+import { usePopover } from '../app/usePopover';
 import { SCENARIO_EXT } from '../engine/lang';
 import { MAX_SCENARIO_BYTES, specFromFile } from '../scenarios/custom';
 import { useSim, useSimStore } from '../store';
@@ -14,8 +15,15 @@ export function ScenarioFiles() {
   const store = useSimStore();
   const kind = useSim((s) => s.scenario.kind);
   const setScenario = useSim((s) => s.setScenario);
-  const input = useRef<HTMLInputElement>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [input, setInput] = useState<HTMLInputElement | null>(null);
+  const [problem, setProblemText] = useState<{ file: string; text: string } | null>(null);
+  // The message is a small popover under Open…: Escape or a press elsewhere closes it.
+  const pop = usePopover();
+  const setProblem = (p: { file: string; text: string } | null) => {
+    setProblemText(p);
+    if (p) pop.setOpen(true);
+    else pop.close();
+  };
 
   const save = () => {
     const st = store.getState();
@@ -31,22 +39,28 @@ export function ScenarioFiles() {
 
   const open = async (file: File) => {
     setProblem(null);
+    const fail = (text: string) => setProblem({ file: file.name, text: `${text} Nothing was changed.` });
     if (file.size > MAX_SCENARIO_BYTES) {
-      setProblem(`${file.name} is ${file.size.toLocaleString('en')} bytes; a scenario file is at most ${MAX_SCENARIO_BYTES.toLocaleString('en')}. Nothing was changed.`);
+      fail(`It is ${file.size.toLocaleString('en')} bytes; a scenario file is at most ${MAX_SCENARIO_BYTES.toLocaleString('en')}.`);
       return;
     }
     let contents: string;
     try {
       contents = await file.text();
     } catch (e) {
-      setProblem(`${file.name} could not be read (${(e as Error).message}). Nothing was changed.`);
+      fail(`It could not be read (${(e as Error).message}).`);
+      return;
+    }
+    // NUL bytes or undecodable sequences: not text, whatever its name says.
+    if (contents.includes('\u0000') || contents.includes('\uFFFD')) {
+      fail(`It is not a text file: a scenario is text in the scenario language (${SCENARIO_EXT}) or the engine's JSON form (.json).`);
       return;
     }
     const r = specFromFile(file.name, contents);
     if ('errors' in r) {
       const e = r.errors[0];
-      const more = r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : '';
-      setProblem(`${file.name}, line ${e.line}, column ${e.column}: ${e.message}${more}. Nothing was changed.`);
+      const more = r.errors.length > 1 ? ` (${r.errors.length - 1} more error${r.errors.length > 2 ? 's' : ''} after it.)` : '';
+      fail(`Line ${e.line}, column ${e.column}: ${e.message}.${more}`);
       return;
     }
     rememberChoice(r.spec, false);
@@ -55,11 +69,11 @@ export function ScenarioFiles() {
 
   return (
     <span className="dv-pop-anchor dv-files-buttons">
-      <button type="button" onClick={() => input.current?.click()} title={`Open a scenario file (${SCENARIO_EXT} or .json)`} data-testid="open-file">
+      <button type="button" ref={pop.triggerRef} onClick={() => input?.click()} title={`Open a scenario file (${SCENARIO_EXT} or .json)`} data-testid="open-file">
         Open…
       </button>
       <input
-        ref={input}
+        ref={setInput}
         type="file"
         accept={`${SCENARIO_EXT},.json,.txt,text/plain,application/json`}
         hidden
@@ -73,14 +87,15 @@ export function ScenarioFiles() {
       <button type="button" onClick={save} disabled={kind !== 'machine'} title={`Save this scenario as a ${SCENARIO_EXT} file`} data-testid="save-file">
         Save
       </button>
-      {problem && (
-        <div className="dv-popover" role="alert" data-testid="file-problem">
+      {problem && pop.open && (
+        <div className="dv-popover dv-file-problem" role="alert" data-testid="file-problem" ref={pop.panelRef}>
           <div className="dv-pop-row">
-            <span>{problem}</span>
+            <strong>Could not open {problem.file}</strong>
             <button type="button" onClick={() => setProblem(null)} aria-label="Close this message">
               ✕
             </button>
           </div>
+          <p>{problem.text}</p>
         </div>
       )}
     </span>

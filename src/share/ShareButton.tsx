@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { usePopover } from '../app/usePopover';
 import { sourceText } from '../editor/source';
 import { PANELS } from '../panels/registry';
 import { useSim, useSimStore, type PanelId, type SimState } from '../store';
@@ -33,6 +34,9 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
+/** The panels an embed starts with: the tree and the story. */
+const DEFAULT_EMBED_PANELS: readonly PanelId[] = ['xarray', 'narration'];
+
 interface EmbedChoice {
   panels: PanelId[];
   atStep: boolean;
@@ -48,43 +52,53 @@ interface EmbedChoice {
 export function ShareButton() {
   const store = useSimStore();
   const kind = useSim((s) => s.scenario.kind);
-  const [open, setOpen] = useState<{ fragment: string; copied: boolean; title: string; step: number } | null>(null);
+  const pop = usePopover();
+  const [shown, setShown] = useState<{ fragment: string; copied: boolean; title: string; step: number } | null>(null);
   const [embed, setEmbed] = useState<EmbedChoice | null>(null);
   const [snippetCopied, setSnippetCopied] = useState(false);
   const headingId = useId();
+  const open = pop.open ? shown : null;
 
   const share = async () => {
-    if (open) {
-      setOpen(null);
+    if (pop.open) {
+      pop.close();
       return;
     }
     const st = store.getState();
     const fragment = currentFragment(st);
     if (fragment === null) return;
     const copied = await copy(appBase() + fragment);
-    setOpen({ fragment, copied, title: st.scenario.title, step: st.cursor });
-    setEmbed({ panels: PANELS.filter((p) => st.panels[p.id].visible).map((p) => p.id), atStep: true, controls: 'minimal', readOnly: true });
+    setShown({ fragment, copied, title: st.scenario.title, step: st.cursor });
+    // An embed is small (a slide, a column of a post): two panels read well at 960x540.
+    const visible = PANELS.filter((p) => st.panels[p.id].visible).map((p) => p.id);
+    setEmbed({ panels: DEFAULT_EMBED_PANELS.filter((id) => visible.includes(id)), atStep: true, controls: 'minimal', readOnly: true });
     setSnippetCopied(false);
+    pop.setOpen(true);
   };
 
   const url = open ? appBase() + open.fragment : '';
+  // No panel ticked means every panel: the query leaves `panels` out rather than naming none.
+  const chosen = embed && embed.panels.length > 0 && embed.panels.length < PANELS.length ? embed.panels : null;
   const embedSrc =
     open && embed
       ? appBase() +
         embedQuery({
-          panels: embed.panels.length === PANELS.length ? null : embed.panels,
+          panels: chosen,
           step: embed.atStep ? open.step : null,
           controls: embed.controls,
           readOnly: embed.readOnly,
         }) +
         open.fragment
       : '';
-  const snippet = open ? iframeSnippet(embedSrc, open.title) : '';
+  // Panels of both rows need more height than one row.
+  const rows = new Set((chosen ?? PANELS.map((p) => p.id)).map((id) => PANELS.find((p) => p.id === id)?.row ?? 0));
+  const snippet = open ? iframeSnippet(embedSrc, open.title, 960, rows.size > 1 ? 720 : 540) : '';
 
   return (
     <span className="dv-share">
       <button
         type="button"
+        ref={pop.triggerRef}
         onClick={() => void share()}
         disabled={kind !== 'machine'}
         aria-expanded={open !== null}
@@ -94,21 +108,11 @@ export function ShareButton() {
         Share
       </button>
       {open && embed && (
-        <div
-          className="dv-popover dv-share-pop"
-          role="dialog"
-          aria-labelledby={headingId}
-          data-testid="share-status"
-          onKeyDown={(e) => {
-            if (e.key !== 'Escape') return;
-            e.stopPropagation();
-            setOpen(null);
-          }}
-        >
+        <div className="dv-popover dv-share-pop" role="dialog" aria-labelledby={headingId} data-testid="share-status" ref={pop.panelRef}>
           <div className="dv-pop-row">
             <strong id={headingId}>{open.copied ? 'Link copied' : 'Copy this link'}</strong>
             <span data-testid="share-length">({url.length.toLocaleString('en')} characters)</span>
-            <button type="button" onClick={() => setOpen(null)} aria-label="Close the share box" data-testid="share-close">
+            <button type="button" onClick={() => pop.close()} aria-label="Close the share box" data-testid="share-close">
               ✕
             </button>
           </div>
@@ -161,7 +165,8 @@ export function ShareButton() {
                 read-only
               </label>
             </div>
-            {embed.panels.length === 0 && <p className="dv-pop-warn">No panel chosen: the embed would show all of them.</p>}
+            {embed.panels.length === 0 && <p className="dv-pop-warn">No panel chosen: the embed will show all of them.</p>}
+            {embed.panels.length > 3 && <p className="dv-pop-warn">{embed.panels.length} panels are a lot for an embed: at 960 pixels wide each gets little room.</p>}
             <textarea readOnly value={snippet} rows={3} aria-label="Embed snippet" data-testid="embed-snippet" onFocus={(e) => e.currentTarget.select()} />
             <div className="dv-pop-row">
               <button

@@ -57,11 +57,11 @@ export function readEmbed(search: string, panelIds: readonly PanelId[]): { optio
         if (!ok.includes(w as PanelId)) ok.push(w as PanelId);
       } else {
         const near = nearest(w, panelIds);
-        problems.push(`panels: there is no panel "${w}"${near ? ` (did you mean "${near}"?)` : ''}; known panels: ${panelIds.join(', ')}`);
+        problems.push(`there is no panel "${w}"${near ? ` (did you mean "${near}"?)` : ''}; the panels are ${panelIds.join(', ')}`);
       }
     }
     if (ok.length > 0) panels = ok;
-    else problems.push('panels: none of the named panels exists, so all are shown');
+    else problems.push('none of the panels named exists, so all are shown');
   }
   let step: number | null = null;
   const s = q.get('step');
