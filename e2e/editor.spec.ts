@@ -31,6 +31,13 @@ test.describe('scenario editor', () => {
     expect(pane!.width).toBeLessThanOrEqual(440);
     expect(grid!.x).toBeGreaterThanOrEqual(pane!.x + pane!.width);
     expect(grid!.width).toBeGreaterThan(780);
+    // Below 1500 px the editor collapses struct page and Call path to make room, and says so once.
+    await expect(page.locator('[data-panel="structpage"]')).toHaveAttribute('data-collapsed', 'true');
+    await expect(page.locator('[data-panel="callpath"]')).toHaveAttribute('data-collapsed', 'true');
+    await expect(page.getByTestId('editor-room-note')).toContainText('struct page and Call path were collapsed to make room');
+    // The toolbar keeps one row at the default width.
+    const bar = (await page.locator('.dv-editor-bar').boundingBox())!;
+    expect(bar.height).toBeLessThan(40);
 
     // Type a scenario with an unknown command on line 3.
     await text.click();
@@ -39,7 +46,10 @@ test.describe('scenario editor', () => {
     await page.keyboard.type(BAD);
     await expect(page.locator('.cm-line')).toHaveCount(6);
     const status = page.getByTestId('editor-status');
-    await expect(status).toContainText('1 error — line 3: unknown command "wrte" (did you mean "write"?)');
+    await expect(status).toHaveText('line 3: unknown command "wrte" — did you mean "write"?');
+    // One line; the full message (with the list of commands) is its title.
+    await expect(status).toHaveAttribute('title', /^1 error at line 3, column 1: unknown command "wrte" \(did you mean "write"\?\); the commands are /);
+    expect((await status.boundingBox())!.height).toBeLessThan(30);
     const line3 = page.locator('.cm-line').nth(2);
     await expect(line3.locator('.cm-lintRange-error')).toHaveText('wrte');
     await expect(page.locator('.cm-lintRange-error')).toHaveCount(1);
@@ -93,6 +103,9 @@ test.describe('scenario editor', () => {
     await app.press('e');
     await expect(toggle).toHaveAttribute('aria-pressed', 'false');
     await expect(page.getByTestId('editor-pane')).toHaveCount(0);
+    // Closing expands the panels it collapsed.
+    await expect(page.locator('[data-panel="structpage"]')).toHaveAttribute('data-collapsed', 'false');
+    await expect(page.locator('[data-panel="callpath"]')).toHaveAttribute('data-collapsed', 'false');
     await app.press('e');
     await expect(toggle).toHaveAttribute('aria-pressed', 'true');
     await expect(page.locator('.cm-line').nth(2)).toHaveText('write f 0 "hello"');
@@ -111,8 +124,24 @@ test.describe('scenario editor', () => {
     await expect(page.getByTestId('scenario-title')).toHaveText(other.title);
     await expect(page.locator('.cm-line').first()).toHaveText(other.text.split('\n')[0]);
     await expect(page.getByTestId('editor-notice')).toContainText('put aside');
-    await page.getByTestId('editor-drafts').locator('summary').click();
-    await page.getByTestId('editor-drafts').getByRole('button', { name: /# Editor smoke test/ }).click();
+    // The Drafts popover: wide enough to read, above the notice; Escape closes it, back to its button.
+    const draftsToggle = page.getByTestId('editor-drafts-toggle');
+    await draftsToggle.click();
+    const list = page.getByTestId('editor-drafts-list');
+    const entry = list.getByRole('button', { name: /Editor smoke test/ });
+    await expect(entry).toBeFocused();
+    await expect(entry).toContainText('create f');
+    expect((await list.boundingBox())!.width).toBeGreaterThanOrEqual(280);
+    await page.keyboard.press('Escape');
+    await expect(list).toHaveCount(0);
+    await expect(draftsToggle).toBeFocused();
+    // A click outside closes it too.
+    await draftsToggle.click();
+    await expect(list).toBeVisible();
+    await page.getByTestId('position').click();
+    await expect(list).toHaveCount(0);
+    await draftsToggle.click();
+    await entry.click();
     await expect(page.locator('.cm-line').nth(2)).toHaveText('write f 0 "hello"');
 
     expect(problems).toEqual([]);
@@ -127,6 +156,6 @@ test.describe('scenario editor', () => {
     await page.getByTestId('scenario-chooser').selectOption('xarray-tour');
     await expect(page.getByTestId('editor-no-text')).toContainText('no text form');
     await expect(page.getByTestId('editor-run')).toHaveCount(0);
-    await expect(page.getByTestId('editor-drafts').locator('summary')).toHaveText('Drafts (1)');
+    await expect(page.getByTestId('editor-drafts-toggle')).toHaveText('Drafts (1)');
   });
 });

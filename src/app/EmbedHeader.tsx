@@ -9,9 +9,10 @@ function fullAppHref(): string {
 }
 
 /**
- * An embed's one-line header: the scenario's title, the editor button when the embed is not
- * read-only (its drafts are never saved: an embed has no storage), and a link that opens the same
- * scenario in the full app (a new tab), where the reader can explore, edit and share.
+ * An embed's one-line header: the scenario's title at the left; at the right, the editor button
+ * when the embed is not read-only (its drafts are never saved: an embed has no storage), then a
+ * link that opens the same scenario in the full app (a new tab), where the reader can explore,
+ * edit and share.
  */
 export function EmbedHeader() {
   const title = useSim((s) => s.scenario.title);
@@ -21,7 +22,7 @@ export function EmbedHeader() {
       <span className="dv-scenario-title" data-testid="scenario-title" title={title}>
         {title}
       </span>
-      {!readOnly && <EditorButton />}
+      {!readOnly && <EditorButton className="dv-embed-edit" />}
       <a href={fullAppHref()} target="_blank" rel="noopener" data-testid="open-full-app">
         Open in the DAX visualizer ↗
       </a>

@@ -36,7 +36,7 @@ function PanelRow({ defs, reducedMotion, row }: { defs: readonly PanelDef[]; red
   const columns = shown
     .map((p, i) => {
       const v = panels[p.id];
-      const col = v.collapsed ? COLLAPSED_WIDTH : `minmax(0, ${v.size}fr)`;
+      const col = v.collapsed ? COLLAPSED_WIDTH : `minmax(${p.minWidth ?? 0}px, ${v.size}fr)`;
       return i === 0 ? col : `12px ${col}`;
     })
     .join(' ');

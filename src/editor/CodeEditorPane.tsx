@@ -12,10 +12,11 @@ import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutt
 import { useEffect, useRef } from 'react';
 import { useSimShallow, useSimStore } from '../store';
 import { isEditorAhead } from '../store/editor';
-import { statusText } from './diagnose';
+import { SCENARIO_CHOICES } from '../scenarios';
+import { statusText, statusTitle } from './diagnose';
+import { DraftsMenu } from './DraftsMenu';
 import { scenarioLanguageSupport } from './language';
 import { scenarioLinter } from './lint';
-import { draftLabel, formatSavedAt } from './persistence';
 import { RUN_KEY_LABEL } from './shortcut';
 
 /** Marks the view changes that came from the store, so they are not sent back to it. */
@@ -45,6 +46,34 @@ const editorTheme = EditorView.theme({
   '.cm-panels': { backgroundColor: 'var(--surface-2)', color: 'var(--text)' },
 });
 
+/** Below this pane width (CSS pixels) the toolbar drops the "(Ctrl+Z undoes)" hint. */
+const NARROW_WIDTH = 420;
+
+/** A built-in scenario's title from its name (drafts without a `# ` line are named by it). */
+const builtinTitle = (name: string): string | null => SCENARIO_CHOICES.find((c) => c.name === name)?.title ?? null;
+
+/**
+ * Keep the cursor's line in view when the editor's height changes (a notice shown or dismissed, the
+ * window resized): when it was in view before the change, or the editor has the focus, it is
+ * scrolled back into view. Returns the cleanup.
+ */
+function keepCursorInView(view: EditorView, host: HTMLElement): () => void {
+  let height = host.clientHeight;
+  const ro = new ResizeObserver(() => {
+    const h = host.clientHeight;
+    if (h === height) return;
+    const before = height;
+    height = h;
+    const head = view.state.selection.main.head;
+    const block = view.lineBlockAt(head);
+    const top = view.scrollDOM.scrollTop;
+    const wasVisible = block.top >= top && block.bottom <= top + before;
+    if (wasVisible || view.hasFocus) view.dispatch({ effects: EditorView.scrollIntoView(head, { y: 'nearest', yMargin: 8 }) });
+  });
+  ro.observe(host);
+  return () => ro.disconnect();
+}
+
 /** Put the cursor on an error and show it. */
 function goTo(view: EditorView, line: number, column: number) {
   const l = view.state.doc.line(Math.min(Math.max(line, 1), view.state.doc.lines));
@@ -60,15 +89,16 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
     readOnly: s.editorReadOnly,
     status: s.editorStatus,
     notice: s.editorNotice,
+    roomNote: s.editorRoomNote,
     storageError: s.editorStorageError,
     drafts: s.editorDrafts,
     ahead: isEditorAhead(s),
     scenarioKind: s.scenario.kind,
+    width: s.editorWidth,
   }));
   const hostRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | null>(null);
   const readOnlyConf = useRef(new Compartment());
-  const draftsRef = useRef<HTMLDetailsElement>(null);
   const hasText = st.text !== null;
 
   /** Run the text; when it does not parse, go to the first error instead. */
@@ -115,6 +145,7 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
     });
     viewRef.current = view;
     if (focusOnMount) view.focus();
+    const stopKeeping = keepCursorInView(view, host);
     const unsub = store.subscribe((s, prev) => {
       if (s.editorText !== prev.editorText && s.editorText !== null && s.editorText !== view.state.doc.toString()) {
         view.dispatch({
@@ -127,6 +158,7 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
       }
     });
     return () => {
+      stopKeeping();
       unsub();
       viewRef.current = null;
       view.destroy();
@@ -136,10 +168,11 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
 
   const status = st.status;
   const firstError = status.kind === 'errors' ? status.first : null;
-  const { setEditorOpen, resetEditor, restoreDraft, dismissEditorNotice } = store.getState();
+  const { setEditorOpen, resetEditor, restoreDraft, dismissEditorNotice, dismissEditorRoomNote } = store.getState();
 
   return (
-    <div className="dv-editor">
+    // Narrow: the Reset hint is left to its tooltip, so the toolbar keeps one row.
+    <div className="dv-editor" data-narrow={st.width < NARROW_WIDTH || undefined}>
       <div className="dv-editor-bar">
         <h2>Scenario</h2>
         {!st.readOnly && hasText && (
@@ -166,26 +199,14 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
           </>
         )}
         {!st.readOnly && st.drafts.length > 0 && (
-          <details className="dv-editor-drafts" ref={draftsRef} data-testid="editor-drafts">
-            <summary>Drafts ({st.drafts.length})</summary>
-            <ul>
-              {st.drafts.map((d, i) => (
-                <li key={`${d.savedAt}-${i}`}>
-                  <button
-                    type="button"
-                    onClick={() => {
-                      restoreDraft(i);
-                      draftsRef.current?.removeAttribute('open');
-                    }}
-                    title={d.text.slice(0, 400)}
-                  >
-                    <span className="dv-editor-draft-name">{draftLabel(d.text)}</span>
-                    <span className="dv-editor-draft-time">{formatSavedAt(d.savedAt)}</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </details>
+          <DraftsMenu
+            drafts={st.drafts}
+            baseTitle={builtinTitle}
+            onRestore={(i) => {
+              restoreDraft(i);
+              viewRef.current?.focus();
+            }}
+          />
         )}
         <button type="button" className="dv-editor-close" onClick={() => setEditorOpen(false)} aria-label="Close the editor" title="Close the editor (E)">
           ✕
@@ -195,6 +216,14 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
         <p className="dv-editor-notice" data-kind={st.notice.kind} data-testid="editor-notice">
           <span>{st.notice.text}</span>
           <button type="button" onClick={dismissEditorNotice} aria-label="Dismiss">
+            ✕
+          </button>
+        </p>
+      )}
+      {st.roomNote && (
+        <p className="dv-editor-notice dv-editor-room" data-kind="info" data-testid="editor-room-note">
+          <span title={st.roomNote}>{st.roomNote}</span>
+          <button type="button" onClick={dismissEditorRoomNote} aria-label="Dismiss">
             ✕
           </button>
         </p>
@@ -214,7 +243,13 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
         </p>
       )}
       {hasText && (
-        <div className="dv-editor-status" data-kind={status.kind} role="status" data-testid="editor-status">
+        <div
+          className="dv-editor-status"
+          data-kind={status.kind}
+          role="status"
+          title={status.kind === 'none' ? undefined : statusTitle(status) + (status.kind === 'ok' && st.ahead && !st.readOnly ? ' · edited, not run yet' : '')}
+          data-testid="editor-status"
+        >
           {firstError ? (
             <button type="button" className="dv-editor-goto" onClick={() => viewRef.current && goTo(viewRef.current, firstError.line, firstError.column)}>
               {statusText(status)}

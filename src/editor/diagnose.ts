@@ -71,16 +71,50 @@ export function diagnose(text: string): Diagnosis {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** The status line: "OK: 5 operations, 2 chapters" or "2 errors — first at line 5: ...". */
+/**
+ * A parse message cut to its first clause for the one-line status: what is wrong, and the nearest
+ * good word when there is one ("unknown command "stoe" — did you mean "store"?"). The list of what
+ * would be accepted (after the first "; " outside quotes) is left to the full message, which the
+ * lint tooltip and the status line's title show.
+ */
+export function shortMessage(message: string): string {
+  let cut = message.length;
+  let quoted = false;
+  for (let i = 0; i < message.length; i++) {
+    const c = message[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (!quoted && c === ';' && message[i + 1] === ' ') {
+      cut = i;
+      break;
+    }
+  }
+  return message
+    .slice(0, cut)
+    .trim()
+    .replace(/ \(did you mean ("(?:[^"\\]|\\.)*")\?\)$/, ' — did you mean $1?');
+}
+
+/**
+ * The status line, one short line: "OK: 5 operations, 2 chapters", "line 5: unknown command
+ * "stoe" — did you mean "store"?", or "2 errors · line 5: …" when there are more.
+ */
 export function statusText(s: EditorStatus): string {
   switch (s.kind) {
     case 'ok':
       return `OK: ${plural(s.ops, 'operation', 'operations')}, ${plural(s.chapters, 'chapter', 'chapters')}`;
-    case 'errors':
-      return s.count === 1
-        ? `1 error — line ${s.first.line}: ${s.first.message}`
-        : `${s.count} errors — first at line ${s.first.line}: ${s.first.message}`;
+    case 'errors': {
+      const first = `line ${s.first.line}: ${shortMessage(s.first.message)}`;
+      return s.count === 1 ? first : `${s.count} errors · ${first}`;
+    }
     case 'none':
       return '';
   }
+}
+
+/** The status line's full text (its tooltip): the count and the first error's whole message. */
+export function statusTitle(s: EditorStatus): string {
+  if (s.kind !== 'errors') return statusText(s);
+  const n = s.count === 1 ? '1 error' : `${s.count} errors, the first`;
+  return `${n} at line ${s.first.line}, column ${s.first.column}: ${s.first.message}`;
 }

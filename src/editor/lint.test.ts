@@ -2,7 +2,7 @@
 // the offending word, and the status line's summary.
 import { EditorState } from '@codemirror/state';
 import { describe, expect, it } from 'vitest';
-import { diagnose, statusText } from './diagnose';
+import { diagnose, shortMessage, statusText, statusTitle } from './diagnose';
 import { scenarioDiagnostics } from './lint';
 
 /** Each diagnostic as line:column, the marked text and the message. */
@@ -53,10 +53,24 @@ describe('scenario lint source', () => {
     expect(text.slice(0, diagnose(text).diagnostics[1].from)).toBe('create f\r\nwrte f 0\r\nA: load');
   });
 
-  it('the status line', () => {
+  it('the status line: one short line; the full message in its title', () => {
     expect(statusText(diagnose('## One\ncreate f\n## Two\ncreate g\n').status)).toBe('OK: 2 operations, 2 chapters');
     expect(statusText(diagnose('create f\n').status)).toBe('OK: 1 operation, 0 chapters');
-    expect(statusText(diagnose('create f\nwrte f 0\n').status)).toMatch(/^1 error — line 2: unknown command "wrte"/);
-    expect(statusText(diagnose('crete f\nwrte f 0\n').status)).toMatch(/^2 errors — first at line 1: unknown command "crete"/);
+    const one = diagnose('create f\nwrte f 0\n').status;
+    expect(statusText(one)).toBe('line 2: unknown command "wrte" — did you mean "write"?');
+    // The list of commands stays in the full message (the lint tooltip and the title).
+    expect(statusTitle(one)).toMatch(/^1 error at line 2, column 1: unknown command "wrte" \(did you mean "write"\?\); the commands are create, /);
+    const two = diagnose('crete f\nwrte f 0\n').status;
+    expect(statusText(two)).toBe('2 errors · line 1: unknown command "crete" — did you mean "create"?');
+    expect(statusTitle(two)).toMatch(/^2 errors, the first at line 1, column 1: unknown command "crete"/);
+    expect(statusText(diagnose('create f\nzzzzzz f\n').status)).toBe('line 2: unknown command "zzzzzz"');
+  });
+
+  it('shortMessage keeps the first clause, a "; " inside quotes included', () => {
+    expect(shortMessage('unknown setting "dx" (did you mean "dax"?); the settings are dax, platform')).toBe('unknown setting "dx" — did you mean "dax"?');
+    expect(shortMessage('unexpected "a; b" in "write"; expected the end of the line')).toBe('unexpected "a; b" in "write"');
+    expect(shortMessage('device must be a positive multiple of 2 MiB')).toBe('device must be a positive multiple of 2 MiB');
+    // A "(did you mean ...)" that is not at the clause's end stays as it is.
+    expect(shortMessage('x (did you mean "y"?) and more')).toBe('x (did you mean "y"?) and more');
   });
 });

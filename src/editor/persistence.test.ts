@@ -9,7 +9,7 @@ import type { MachineScenarioSpec, ScenarioSpec } from '../worker/protocol';
 import {
   EDITOR_STORAGE_KEY,
   MAX_RECENT_DRAFTS,
-  draftLabel,
+  draftSummary,
   loadEditorState,
   pushRecent,
   saveEditorState,
@@ -100,10 +100,18 @@ describe('persistence', () => {
     expect(saveEditorState(st, { open: true, current: draft('y'.repeat(300)), recent: [] })).toMatch(/storage is full/);
   });
 
-  it('names a draft by its first non-empty line', () => {
-    expect(draftLabel('\n  # My scenario\ncreate f')).toBe('# My scenario');
-    expect(draftLabel('')).toBe('(empty)');
-    expect(draftLabel('x'.repeat(100), 10)).toBe('xxxxxxxxx…');
+  it('names a draft by its title (first "# " line, else its base scenario\'s), with its first operation line', () => {
+    const titles = (n: string) => (n === 'write-fsync' ? 'Write, then fsync' : null);
+    // A built-in's text opens with its machine line: the title comes from the base, the op skips it.
+    const builtinText = 'machine dax=always platform=adr pmd=on\n\n## Chapter one\n> A writes.\nA: create f\nwrite f 0 "x"\n';
+    expect(draftSummary(draft(builtinText), titles)).toEqual({ title: 'Write, then fsync', firstOp: 'A: create f' });
+    expect(draftSummary(draft('\n  # My scenario\r\n# more notes\ncreate f\n'), titles)).toEqual({ title: 'My scenario', firstOp: 'create f' });
+    // A "## chapter" is not a title; an unknown base gives its name; a custom one "My scenario".
+    expect(draftSummary({ ...draft('## One\ncreate g\n'), base: 'mine' }, titles)).toEqual({ title: 'mine', firstOp: 'create g' });
+    expect(draftSummary({ ...draft('create g\n'), base: 'custom' }, titles).title).toBe('My scenario');
+    expect(draftSummary(draft(''), titles)).toEqual({ title: 'Write, then fsync', firstOp: null });
+    expect(draftSummary(draft('# t\nmachine dax=never\n> only words\n'))).toEqual({ title: 't', firstOp: null });
+    expect(draftSummary(draft(`# ${'x'.repeat(100)}\nwrite f 0 "${'y'.repeat(100)}"`), titles, 10)).toEqual({ title: 'xxxxxxxxx…', firstOp: 'write f 0…' });
   });
 });
 

@@ -14,6 +14,7 @@
  * (`base`, that scenario's name); `recent` holds earlier drafts put aside by switching scenario,
  * resetting or bringing back another draft. `savedAt` is milliseconds since the epoch.
  */
+import { titleFromText } from '../scenarios/custom';
 
 export const EDITOR_STORAGE_KEY = 'daxviz.editor.v1';
 /** How many put-aside drafts are kept. */
@@ -110,10 +111,29 @@ export function pushRecent(recent: readonly Draft[], d: Draft, max = MAX_RECENT_
   return [d, ...recent.filter((r) => r.text !== d.text)].slice(0, max);
 }
 
-/** A draft's name in the Drafts menu: its first non-empty line, shortened. */
-export function draftLabel(text: string, max = 48): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '(empty)';
-  return line.length > max ? line.slice(0, max - 1) + '…' : line;
+/** How the Drafts menu names a draft. */
+export interface DraftSummary {
+  /** the text's first `# ` comment line, else the title of the scenario it started from */
+  title: string;
+  /** the first operation line (not a comment, narration, chapter or the machine line); null when there is none */
+  firstOp: string | null;
+}
+
+const shorten = (s: string, max: number) => (s.length > max ? s.slice(0, max - 1) + '…' : s);
+
+/**
+ * A draft's title and first operation line, for the Drafts menu. `baseTitle` gives a scenario's
+ * title from its name (null when it does not know it); a draft of a custom scenario with no
+ * `# ` line is "My scenario", as Run would title it.
+ */
+export function draftSummary(d: Draft, baseTitle: (name: string) => string | null = () => null, max = 60): DraftSummary {
+  const fallback = d.base === 'custom' ? 'My scenario' : (baseTitle(d.base) ?? d.base);
+  const firstOp =
+    d.text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('#') && !l.startsWith('>') && !/^machine(\s|$)/.test(l)) ?? null;
+  return { title: shorten(titleFromText(d.text, fallback), max), firstOp: firstOp === null ? null : shorten(firstOp, max) };
 }
 
 /** "14:03" for today, else "12 Jun 14:03" (the user's locale). */

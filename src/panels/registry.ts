@@ -14,7 +14,7 @@ import { XArrayPanel } from './xarray/Panel';
 
 export const PANELS: readonly PanelDef[] = [
   { id: 'xarray', title: 'XArray', Component: XArrayPanel },
-  { id: 'narration', title: 'Narration', Component: NarrationPanel },
+  { id: 'narration', title: 'Narration', Component: NarrationPanel, minWidth: 260 },
   { id: 'device', title: 'Memory: pmem and DRAM pages', Component: DevicePanel },
   { id: 'files', title: 'Files and extents', Component: FilesPanel, row: 1 },
   { id: 'pagetables', title: 'Page tables', Component: PageTablesPanel, row: 1 },

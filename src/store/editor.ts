@@ -9,6 +9,9 @@
  *   base    - the scenario the draft was started from; running an unchanged text runs it as is.
  *   edited  - the text differs from the base's text (only then is there a draft to keep).
  *   storage - injectable; null means never read or write (an embedded read-only view).
+ *   room    - on a window narrower than EDITOR_ROOMY_WIDTH, opening the pane collapses the panels
+ *             in EDITOR_ROOM_PANELS so the others keep a usable width; closing it expands again
+ *             only the panels it collapsed (and that are still collapsed).
  */
 import type { StateCreator } from 'zustand';
 import type { LangError } from '../engine/lang';
@@ -26,7 +29,7 @@ import {
 import { sourceText } from '../editor/source';
 import { titleFromText } from '../scenarios/custom';
 import type { MachineScenarioSpec, ScenarioSpec } from '../worker/protocol';
-import type { SimState } from './types';
+import type { PanelId, SimState } from './types';
 
 export interface EditorNotice {
   kind: 'info' | 'error';
@@ -40,7 +43,12 @@ export type RunEditorResult =
 
 export const EDITOR_MIN_WIDTH = 260;
 export const EDITOR_MAX_WIDTH = 760;
-export const EDITOR_DEFAULT_WIDTH = 380;
+export const EDITOR_DEFAULT_WIDTH = 340;
+/** Below this window width (CSS pixels), opening the editor collapses EDITOR_ROOM_PANELS. */
+export const EDITOR_ROOMY_WIDTH = 1500;
+/** The panels the editor collapses to make room, and the names its note gives them. */
+export const EDITOR_ROOM_PANELS: readonly PanelId[] = ['structpage', 'callpath'];
+const ROOM_PANEL_TITLES: Partial<Record<PanelId, string>> = { structpage: 'struct page', callpath: 'Call path' };
 /** How long typing must pause before the draft is written to storage. */
 export const DRAFT_SAVE_DELAY_MS = 400;
 
@@ -62,6 +70,8 @@ export interface EditorSlice {
   editorStorageError: string | null;
   /** The pane's width in CSS pixels. */
   editorWidth: number;
+  /** Said the first time opening the pane collapses panels to make room (null: nothing to say). */
+  editorRoomNote: string | null;
   setEditorOpen(open: boolean): void;
   toggleEditor(): void;
   setEditorWidth(px: number): void;
@@ -79,6 +89,7 @@ export interface EditorSlice {
   /** Bring back put-aside draft `index` (the current edits are put aside in its place). */
   restoreDraft(index: number): void;
   dismissEditorNotice(): void;
+  dismissEditorRoomNote(): void;
   /** Write a pending draft now (page hide, store destroy). */
   flushEditorDraft(): void;
 }
@@ -89,6 +100,21 @@ export interface EditorSliceOptions {
   storage?: DraftStorage | null;
   /** The clock for draft times (tests inject one). */
   now?: () => number;
+  /** The window's width in CSS pixels (tests inject one); default window.innerWidth, Infinity outside a browser. */
+  viewportWidth?: () => number;
+}
+
+function defaultViewportWidth(): number {
+  return typeof window !== 'undefined' && typeof window.innerWidth === 'number' ? window.innerWidth : Infinity;
+}
+
+/** The note for panels collapsed to make room: "struct page and Call path were collapsed ...". */
+export function roomNoteText(ids: readonly PanelId[]): string {
+  const names = ids.map((id) => ROOM_PANEL_TITLES[id] ?? id);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
+  return names.length > 1
+    ? `${list} were collapsed to make room; expand them from their ▸ buttons.`
+    : `${list} was collapsed to make room; expand it from its ▸ button.`;
 }
 
 /** Whether `s`'s text differs from what its base scenario says (there is a draft to keep). */
@@ -107,6 +133,7 @@ export const createEditorSlice =
   (opts: EditorSliceOptions): StateCreator<SimState, [], [], EditorSlice> =>
   (set, get, api) => {
     const now = opts.now ?? (() => Date.now());
+    const viewportWidth = opts.viewportWidth ?? defaultViewportWidth;
     const def = opts.storage === undefined ? defaultDraftStorage() : { storage: opts.storage, error: null };
     const storage = def.storage;
     const loaded = loadEditorState(storage);
@@ -116,6 +143,31 @@ export const createEditorSlice =
     let timer: ReturnType<typeof setTimeout> | null = null;
     /** set while runEditor changes the scenario, so the switch below keeps the text */
     let fromEditor = false;
+    /** the panels opening the pane collapsed (see "room" above), expanded again when it closes */
+    let collapsedByEditor: PanelId[] = [];
+    /** whether the room note has been shown (once per store) */
+    let roomNoted = false;
+
+    const makeRoom = () => {
+      if (!(viewportWidth() < EDITOR_ROOMY_WIDTH)) return;
+      const s = get();
+      const ids = EDITOR_ROOM_PANELS.filter((id) => s.panels[id].visible && !s.panels[id].collapsed);
+      if (ids.length === 0) return;
+      for (const id of ids) s.setPanel(id, { collapsed: true });
+      // After the changes, so the subscription below does not take the first for the user's.
+      collapsedByEditor = [...collapsedByEditor, ...ids];
+      if (!roomNoted) {
+        roomNoted = true;
+        set({ editorRoomNote: roomNoteText(ids) });
+      }
+    };
+    const giveBackRoom = () => {
+      const ids = collapsedByEditor;
+      collapsedByEditor = [];
+      const s = get();
+      for (const id of ids) if (s.panels[id].collapsed) s.setPanel(id, { collapsed: false });
+      if (get().editorRoomNote !== null) set({ editorRoomNote: null });
+    };
 
     const saveNow = () => {
       if (timer !== null) clearTimeout(timer);
@@ -137,6 +189,11 @@ export const createEditorSlice =
       return pushRecent(s.editorDrafts, { text: s.editorText!, savedAt: now(), base: s.editorBase.name });
     };
 
+    // A panel the pane collapsed and the user expanded is theirs again: closing leaves it alone.
+    api.subscribe((s, prev) => {
+      if (s.panels !== prev.panels && collapsedByEditor.length) collapsedByEditor = collapsedByEditor.filter((id) => s.panels[id].collapsed);
+    });
+
     // Another scenario chosen (the header's chooser, a share link): show its text; edits go to the drafts.
     api.subscribe((s, prev) => {
       if (s.scenario === prev.scenario || fromEditor) return;
@@ -151,8 +208,12 @@ export const createEditorSlice =
       saveNow();
     });
 
+    const openAtStart = restored !== null || loaded.saved.open;
+    // The store does not exist yet: make room once it does (a pane reopened at load).
+    if (openAtStart) queueMicrotask(() => get().editorOpen && makeRoom());
+
     return {
-      editorOpen: restored !== null || loaded.saved.open,
+      editorOpen: openAtStart,
       editorReadOnly: false,
       editorText: restored ? restored.text : initialSource,
       editorBase: opts.scenario,
@@ -161,10 +222,13 @@ export const createEditorSlice =
       editorNotice: restored ? { kind: 'info', text: `Restored your draft from ${formatSavedAt(restored.savedAt, now())}.` } : null,
       editorStorageError: loaded.error ?? def.error,
       editorWidth: EDITOR_DEFAULT_WIDTH,
+      editorRoomNote: null,
 
       setEditorOpen(open) {
         if (get().editorOpen === open) return;
         set({ editorOpen: open });
+        if (open) makeRoom();
+        else giveBackRoom();
         saveNow();
       },
       toggleEditor() {
@@ -223,10 +287,14 @@ export const createEditorSlice =
         const rest = s.editorDrafts.filter((_, i) => i !== index);
         const drafts = isEditorEdited(s) && s.editorText !== d.text ? pushRecent(rest, { text: s.editorText!, savedAt: now(), base: s.editorBase.name }) : rest;
         set({ editorText: d.text, editorDrafts: drafts, editorOpen: true, editorNotice: null });
+        if (!s.editorOpen) makeRoom();
         saveNow();
       },
       dismissEditorNotice() {
         set({ editorNotice: null });
+      },
+      dismissEditorRoomNote() {
+        set({ editorRoomNote: null });
       },
       flushEditorDraft() {
         if (timer !== null) saveNow();
