@@ -658,7 +658,7 @@ export class Machine {
         r = res.done;
       }
     }
-    if (tr.on) tr.leave('xfs_file_dax_write', r, `write(2) returns ${JSON.stringify(r)}.`);
+    if (tr.on) tr.leave('xfs_file_dax_write', r, `write(2) returns ${formatJson(r)}.`);
     return r;
   }
 
@@ -670,7 +670,7 @@ export class Machine {
     if (tr.on) tr.enter('xfs_file_dax_read', { ino, pos: op.offset, len: op.len }, `${who} calls read(2) on ${op.file}: DAX copies straight from pmem.`);
     const res = yield* dax_iomap_rw(this.dax, this.pmem, ino, op.offset, { read: op.len }, this.fs.readOps, who);
     const r = isErr(res) ? errJson(res) : { bytes: res.done, data: bytesJson(res.data) };
-    if (tr.on) tr.leave('xfs_file_dax_read', isErr(res) ? `-${res.errno}` : res.done, isErr(res) ? `read(2) fails: ${res.why}` : `read(2) returns ${res.done} bytes.`);
+    if (tr.on) tr.leave('xfs_file_dax_read', isErr(res) ? `-${res.errno}` : res.done, isErr(res) ? `read(2) fails: ${res.why}` : `read(2) returns ${countOf(res.done, 'byte')}.`);
     return r;
   }
 
@@ -777,7 +777,7 @@ export class Machine {
     }
     const e = this.fs.truncate(ino, size);
     if (isErr(e)) r = errJson(e);
-    if (tr.on) tr.leave('xfs_vn_setattr_size', r, `truncate returns ${JSON.stringify(r)}.`);
+    if (tr.on) tr.leave('xfs_vn_setattr_size', r, `truncate returns ${formatJson(r)}.`);
     return r;
   }
 
@@ -810,7 +810,7 @@ export class Machine {
       const e = this.fs.fallocate(ino, offset, length, mode);
       if (isErr(e)) r = errJson(e);
     }
-    if (tr.on) tr.leave(fn, r, `fallocate returns ${JSON.stringify(r)}.`);
+    if (tr.on) tr.leave(fn, r, `fallocate returns ${formatJson(r)}.`);
     return r;
   }
 
@@ -859,7 +859,7 @@ export class Machine {
       const e = wb ? kerr('EIO', `writing back the page cache before the clone failed (${wb})`) : this.fs.clone(src, pre.srcOffset, dst, pre.dstOffset, pre.length, whole);
       r = isErr(e) ? errJson(e) : pre.length;
     }
-    if (tr.on) tr.leave('xfs_file_remap_range', r, `The remap returns ${JSON.stringify(r)}.`);
+    if (tr.on) tr.leave('xfs_file_remap_range', r, `The remap returns ${formatJson(r)}.`);
     return r;
   }
 
@@ -938,7 +938,7 @@ export class Machine {
       r = { pin: label, pfns: pfns.map((x) => hex(x)) };
     }
     if (isErrJson(r)) for (const pfn of pfns) this.unpinOne(pfn);
-    if (tr.on) tr.leave('pin_user_pages', typeof r === 'object' && r && 'pin' in r ? pfns.length : r, isErrJson(r) ? `pin_user_pages fails: ${JSON.stringify(r)}` : `${pfns.length} page(s) pinned as "${label}".`);
+    if (tr.on) tr.leave('pin_user_pages', typeof r === 'object' && r && 'pin' in r ? pfns.length : r, isErrJson(r) ? `pin_user_pages fails: ${formatJson(r)}.` : `${countOf(pfns.length, 'page')} pinned as "${label}".`);
     return r;
   }
 
@@ -1007,8 +1007,8 @@ export class Machine {
       }
       if (this.tr.on)
         this.tr.emit({ t: 'note' }, write
-          ? `${mm.name} stores ${n} byte(s) at ${hex(va)} → pfn ${hex(t.pfn)}${this.phys.isPmemPfn(t.pfn) ? ': they sit in the CPU cache until flushed' : ' (DRAM)'}.`
-          : `${mm.name} loads ${n} byte(s) at ${hex(va)} from pfn ${hex(t.pfn)}${t.pfn === this.phys.zeroPagePfn ? ' (the zero page)' : ''}.`);
+          ? `${mm.name} stores ${countOf(n, 'byte')} at ${hex(va)} → pfn ${hex(t.pfn)}${this.phys.isPmemPfn(t.pfn) ? `: ${n === 1 ? 'it sits' : 'they sit'} in the CPU cache until flushed` : ' (DRAM)'}.`
+          : `${mm.name} loads ${countOf(n, 'byte')} at ${hex(va)} from pfn ${hex(t.pfn)}${t.pfn === this.phys.zeroPagePfn ? ' (the zero page)' : ''}.`);
       done += n;
     }
     return write ? len : { bytes: len, data: bytesJson(out) };
@@ -1044,7 +1044,7 @@ export class Machine {
       if (t && this.phys.isPmemPfn(t.pfn)) lines += this.pmem.flush(this.phys.pfnToPmemOffset(t.pfn) + (va % PAGE_SIZE), n);
       va += n;
     }
-    if (this.tr.on) this.tr.leave('clwb+sfence', lines, `${lines} dirty cache line(s) written back to the media.`);
+    if (this.tr.on) this.tr.leave('clwb+sfence', lines, `${countOf(lines, 'dirty cache line')} written back to the media.`);
     return lines;
   }
 
@@ -1069,8 +1069,8 @@ export class Machine {
     }, lostWithDram);
     const r = this.pmem.powerFail();
     if (tr.on) tr.emit({ t: 'note' }, this.config.platform === 'eadr'
-      ? `eADR drains the CPU caches to the media on power loss: ${r.drainedLines} dirty line(s) saved.`
-      : `ADR drains only the memory controller's queues: ${r.lostLines} dirty cache line(s) never reached the media and are lost.`);
+      ? `eADR drains the CPU caches to the media on power loss: ${countOf(r.drainedLines, 'dirty line')} saved.`
+      : `ADR drains only the memory controller's queues: ${countOf(r.lostLines, 'dirty cache line')} never reached the media and ${r.lostLines === 1 ? 'is' : 'are'} lost.`);
     this.fs.crashRecover();
     this.labels.clear();
     return { lostLines: r.lostLines, drainedLines: r.drainedLines };
@@ -1159,6 +1159,11 @@ function isErrJson(r: Json): boolean {
 
 const bytesJson = (b: Uint8Array): string => bytesText(b);
 
+/** `n` and a noun, singular for one ("1 byte", "3 bytes"). */
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function storeBytes(op: Extract<Op, { op: 'store' }>): Uint8Array {
   if (op.data !== undefined) return new TextEncoder().encode(op.data);
   const len = op.len ?? 1;
@@ -1178,9 +1183,9 @@ export function describeOp(op: Op): string {
     case 'create':
       return `Create the file ${op.file}.`;
     case 'write':
-      return `${who}write(2) ${op.data !== undefined ? JSON.stringify(op.data) : `${op.len ?? 0} bytes`} to ${op.file} at offset ${op.offset}.`;
+      return `${who}write(2) ${op.data !== undefined ? JSON.stringify(op.data) : countOf(op.len ?? 0, 'byte')} to ${op.file} at offset ${op.offset}.`;
     case 'read':
-      return `${who}read(2) ${op.len} bytes of ${op.file} at offset ${op.offset}.`;
+      return `${who}read(2) ${countOf(op.len, 'byte')} of ${op.file} at offset ${op.offset}.`;
     case 'mmap':
       return `${who}mmap ${op.length} bytes of ${op.file} (${op.flags ?? 'shared'}, ${op.prot ?? 'rw'}).`;
     case 'munmap':
@@ -1188,9 +1193,9 @@ export function describeOp(op: Op): string {
     case 'mprotect':
       return `${who}mprotect ${addr(op.addr)} to ${op.prot}.`;
     case 'load':
-      return `${who}load ${op.len ?? 8} bytes from ${addr(op.addr)}.`;
+      return `${who}load ${countOf(op.len ?? 8, 'byte')} from ${addr(op.addr)}.`;
     case 'store':
-      return `${who}store ${op.data !== undefined ? JSON.stringify(op.data) : `${op.len ?? 1} byte(s)`} at ${addr(op.addr)}.`;
+      return `${who}store ${op.data !== undefined ? JSON.stringify(op.data) : countOf(op.len ?? 1, 'byte')} at ${addr(op.addr)}.`;
     case 'msync':
       return `${who}msync ${addr(op.addr)} (${op.async ? 'MS_ASYNC' : 'MS_SYNC'}).`;
     case 'fsync':

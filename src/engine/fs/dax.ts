@@ -25,7 +25,7 @@ import {
 } from './iomap';
 import { PAGE_SIZE, PMD_SIZE, PG_PMD_COLOUR, PG_PMD_NR, PMD_ORDER } from '../constants';
 import { isErr, kerr, type KErr } from '../errno';
-import { hex, type Json, type PteRef, type Tracer } from '../trace/steps';
+import { formatJson, hex, type Json, type PteRef, type Tracer } from '../trace/steps';
 import type { KernelVersion } from '../version';
 import type { KGen, Sleep } from '../kernel/sched';
 import {
@@ -863,7 +863,7 @@ function* dax_writeback_one(env: DaxEnv, xas: XaState, mapping: AddressSpace, en
   const index = xas.xa_index - (xas.xa_index % count);
   const end = index + count - 1;
   // Write-protect and clean every mapping of [index, end] in every VMA of the file.
-  env.tr.call('dax_entry_mkclean', () => ({ pfn, count, index }), () => `pfn_mkclean_range write-protects and cleans every user mapping of these ${count} page(s), so the next store faults and re-dirties the entry.`, () => {
+  env.tr.call('dax_entry_mkclean', () => ({ pfn, count, index }), () => `pfn_mkclean_range write-protects and cleans every user mapping of ${count === 1 ? 'this page' : `these ${count} pages`}, so the next store faults and re-dirties the entry.`, () => {
     for (const v of env.mm.i_mmap(mapping.host)) {
       for (let i = index; i <= end; i += 1) {
         const vLen = (v.end - v.start) / PAGE_SIZE;
@@ -1026,7 +1026,7 @@ export function* dax_invalidate_mapping_entry_sync(env: DaxEnv, mapping: Address
 function* traced<T extends Json>(env: DaxEnv, fn: string, args: { [k: string]: Json }, text: string, g: KGen<T>): KGen<T> {
   env.tr.enter(fn, args, text);
   const r = yield* g;
-  env.tr.leave(fn, r, `${fn} returns ${JSON.stringify(r)}.`);
+  env.tr.leave(fn, r, `${fn} returns ${formatJson(r as Json)}.`);
   return r;
 }
 

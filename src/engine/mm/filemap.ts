@@ -34,7 +34,7 @@
 import { bytesText } from '../trace/bytes';
 import { PAGE_SIZE } from '../constants';
 import { ERRNO, isErr, kerr, KErr } from '../errno';
-import { hex, type Json, type PteRef } from '../trace/steps';
+import { formatJson, hex, type Json, type PteRef } from '../trace/steps';
 import type { KGen } from '../kernel/sched';
 import type { Machine } from '../machine';
 import type { VmOps } from './fault';
@@ -422,7 +422,7 @@ export class PageCache {
     } else {
       r = this.filemap_read(ino, offset, len);
     }
-    if (tr.on) tr.leave('xfs_file_buffered_read', isErrJson(r) ? (r as { code: number }).code : (r as { bytes: number }).bytes, `read(2) returns ${isErrJson(r) ? JSON.stringify(r) : `${(r as { bytes: number }).bytes} bytes`}.`);
+    if (tr.on) tr.leave('xfs_file_buffered_read', isErrJson(r) ? (r as { code: number }).code : (r as { bytes: number }).bytes, `read(2) returns ${isErrJson(r) ? formatJson(r as Json) : `${(r as { bytes: number }).bytes} bytes`}.`);
     return r;
   }
 
@@ -478,7 +478,7 @@ export class PageCache {
       if (offset > oldSize) this.zeroCached(ino, oldSize, offset - oldSize);
       r = this.iomap_file_buffered_write(ino, offset, data);
     }
-    if (tr.on) tr.leave('xfs_file_buffered_write', r, `write(2) returns ${JSON.stringify(r)}.`);
+    if (tr.on) tr.leave('xfs_file_buffered_write', r, `write(2) returns ${formatJson(r as Json)}.`);
     return r;
   }
 

@@ -270,10 +270,45 @@ function defaultDescribe(r: unknown): Json {
   return String(r);
 }
 
+/** Keys whose numbers are addresses, page frame numbers or byte offsets: printed in hex. */
+const HEX_KEYS = new Set(['addr', 'address', 'vaddr', 'pfn', 'offset', 'dev']);
+/**
+ * Keys printed in hex from one page (4096) up: byte lengths, and range bounds, which the engine
+ * also uses for block numbers ({start: 512, len: 1} is a block run, kept in the decimal that
+ * extent lists use); an address bound is always far above 4096.
+ */
+const BIG_KEYS = new Set(['length', 'len', 'start', 'end']);
+/** A string that reads unambiguously without quotes inside a list or record (a name, a flag set). */
+const PLAIN = /^[A-Za-z0-9_.|:/+-]+$/;
+
+function formatNumber(n: number, key: string | null): string {
+  if (!Number.isInteger(n) || n <= 0 || key === null) return String(n);
+  if (HEX_KEYS.has(key) || (BIG_KEYS.has(key) && n >= 4096)) return hex(n);
+  return String(n);
+}
+
+function formatValue(j: Json, key: string | null, top: boolean): string {
+  if (j === null) return top ? 'nothing' : 'none';
+  if (typeof j === 'string') return top || PLAIN.test(j) ? j : JSON.stringify(j);
+  if (typeof j === 'number') return formatNumber(j, key);
+  if (typeof j === 'boolean') return String(j);
+  if (Array.isArray(j)) return `[${j.map((x) => formatValue(x, key, false)).join(', ')}]`;
+  const keys = Object.keys(j);
+  // An error as the engine reports it ({errno, code, why}): the way the kernel returns it, then why.
+  if (typeof j.errno === 'string' && keys.every((k) => k === 'errno' || k === 'code' || k === 'why'))
+    return typeof j.why === 'string' && j.why ? `-${j.errno} (${j.why})` : `-${j.errno}`;
+  return `{${keys.map((k) => `${k}: ${formatValue(j[k], k, false)}`).join(', ')}}`;
+}
+
+/**
+ * A JSON value as step text reads it: a string as is, null as "nothing", records and lists
+ * without JSON's quotes (`{addr: 0x200000, type: HOLE}`), numbers that name addresses, pfns,
+ * offsets, or byte lengths and range bounds of a page or more in hex (0 and negative ones, such
+ * as -1 for "no address", stay decimal), and an engine error as `-ERRNO (why)`. Deterministic:
+ * keys keep their order.
+ */
 export function formatJson(j: Json): string {
-  if (j === null) return 'nothing';
-  if (typeof j === 'string') return j;
-  return JSON.stringify(j);
+  return formatValue(j, null, true);
 }
 
 /** Hexadecimal with 0x, as the kernel prints addresses and pfns. */

@@ -53,9 +53,12 @@ export function CallPathPanel(_props: PanelProps) {
   const run = path.running;
   return (
     <div className="dv-cp" data-testid="callpath-panel">
-      <h3>
-        {run ? `${run.who}${run.frames.length ? '' : ': in the operation itself, no kernel function open'}` : cursor === 0 ? 'Before the first step' : 'No task is running (between tasks)'}
-      </h3>
+      <h3>{run ? run.who : cursor === 0 ? 'Before the first step' : 'No task is running (between tasks)'}</h3>
+      {run && run.frames.length === 0 && (
+        <p className="dv-cp-idle" data-testid="callpath-idle">
+          No kernel function is running at this step: the operation itself (the system call or CPU access) is at work.
+        </p>
+      )}
       {run && run.frames.length > 0 && <Stack t={run} version={version} current />}
       {path.others.map((t) => (
         <section key={t.who}>

@@ -11,6 +11,7 @@ import { memo, useEffect, useMemo, useRef } from 'react';
 import type { Step } from '../../engine/trace/steps';
 import { useSim, useSimShallow, useSimStore } from '../../store';
 import type { PanelProps } from '../types';
+import './narration.css';
 
 /** The kernel functions open at the moment right after step `i` (outermost first). */
 export function callStackAt(steps: readonly Step[], i: number): string[] {
@@ -46,6 +47,31 @@ function kindLabel(s: Step): string {
   }
 }
 
+/** What starts at a boundary: the operation whose op step comes next, and the chapter it opens. */
+export interface UpNext {
+  /** the op's index (from 0) */
+  op: number;
+  /** the op step: its text is the operation's narration */
+  step: Step;
+  /** the chapter that starts with this op, if any: its number (from 1) and title */
+  chapter: { n: number; of: number; title: string } | null;
+}
+
+/**
+ * The operation about to start when the cursor sits exactly on a boundary (cursor === opStarts[k]):
+ * there the current step is the end of the previous operation, so the panel also says what comes
+ * next. Null anywhere else, and at the end of the trace.
+ */
+export function upNextAt(cursor: number, steps: readonly Step[], opStarts: readonly number[], chapters: readonly { index: number; title: string }[]): UpNext | null {
+  const k = opStarts.indexOf(cursor);
+  if (k < 0 || cursor >= steps.length) return null;
+  const step = steps[cursor];
+  const c = chapters.findIndex((ch) => ch.index === k);
+  return { op: k, step, chapter: c >= 0 ? { n: c + 1, of: chapters.length, title: chapters[c].title } : null };
+}
+
+const NO_CHAPTERS: readonly { index: number; title: string }[] = [];
+
 /** Steps per chunk of the log window. */
 export const LOG_CHUNK = 100;
 
@@ -70,11 +96,17 @@ const Log = memo(function Log({ steps, lo, hi, onPick }: { steps: readonly Step[
 
 export function NarrationPanel({ reducedMotion }: PanelProps) {
   const store = useSimStore();
-  const { steps, seek } = useSimShallow((s) => ({ steps: s.steps, seek: s.seek }));
+  const { steps, seek, opStarts, chapters } = useSimShallow((s) => ({
+    steps: s.steps,
+    seek: s.seek,
+    opStarts: s.opStarts,
+    chapters: (s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+  }));
   const cursor = useSim((s) => s.cursor);
   const listRef = useRef<HTMLOListElement>(null);
   const current = cursor > 0 ? steps[cursor - 1] : undefined;
   const stack = useMemo(() => callStackAt(steps, cursor - 1), [steps, cursor]);
+  const next = upNextAt(cursor, steps, opStarts, chapters);
   const { lo, hi } = logWindow(cursor, steps.length);
 
   // Highlight by touching only the rows that change (scoped to this panel's list).
@@ -91,11 +123,27 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
       if (prev === null) return;
       const row = list.children[prev] as HTMLElement | undefined;
       if (!row) return;
+      const rows = list.children;
+      const topOf = (i: number) => (rows[i] as HTMLElement).offsetTop;
       const top = row.offsetTop;
       const bottom = top + row.offsetHeight;
-      const behavior: ScrollBehavior = reducedMotion ? 'auto' : 'smooth';
-      if (top < list.scrollTop) list.scrollTo({ top: Math.max(0, top - 24), behavior });
-      else if (bottom > list.scrollTop + list.clientHeight) list.scrollTo({ top: bottom - list.clientHeight + 24, behavior });
+      const view = list.clientHeight;
+      let target: number | null = null;
+      // The list scrolls so that its first visible row is a whole one (a row cut in half at the
+      // top reads as if it ran under the banner above the list), with a little context around
+      // the current row: one row above it when going back, as many rows as fit when going on.
+      if (top < list.scrollTop) target = prev > 0 ? topOf(prev - 1) : 0;
+      else if (bottom > list.scrollTop + view) {
+        const end = Math.min(bottom + 8, list.scrollHeight);
+        let first = prev;
+        while (first > 0 && end - topOf(first - 1) <= view) first--;
+        target = first > 0 ? topOf(first) : 0;
+      }
+      if (target === null) return;
+      // Glide over a short distance; a jump of more than a screenful (End, Home, the timeline)
+      // lands at once, instead of scrolling past hundreds of rows for a long time.
+      const far = Math.abs(target - list.scrollTop) > list.clientHeight;
+      list.scrollTo({ top: target, behavior: reducedMotion || far ? 'instant' : 'smooth' });
     };
     const paint = (c: number) => {
       const rows = list.children;
@@ -119,7 +167,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
 
   return (
     <div className="dv-narration">
-      <div className="dv-now" data-testid="narration-current" aria-live="polite">
+      <div className="dv-now" data-testid="narration-current" aria-live="polite" data-boundary={next ? 'true' : undefined}>
         {current ? (
           <>
             <div className="dv-now-meta">
@@ -133,8 +181,26 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
             {steps.length ? 'The start: nothing has happened yet. Step forward (→) or press Space to play.' : 'Waiting for the engine…'}
           </div>
         )}
+        {next && (
+          <div className="dv-next" data-testid="narration-next">
+            {next.chapter && (
+              <div className="dv-next-chapter" data-testid="narration-next-chapter">
+                Chapter {next.chapter.n}/{next.chapter.of}: {next.chapter.title}
+              </div>
+            )}
+            <div className="dv-next-meta">
+              Next: op {next.op + 1}
+              {next.step.t === 'op' ? ` · ${next.step.name}` : ''}
+            </div>
+            <div className="dv-next-text">{next.step.text}</div>
+          </div>
+        )}
       </div>
-      {lo > 0 && <div className="dv-log-more">{lo} earlier steps (step back, or use the timeline, to see them)</div>}
+      {lo > 0 && (
+        <div className="dv-log-more" title="Step back, or use the timeline, to see them">
+          {lo} earlier steps above
+        </div>
+      )}
       <ol className="dv-log" ref={listRef} data-testid="narration-log" aria-label="Steps around the current one" start={lo + 1}>
         <Log steps={steps} lo={lo} hi={hi} onPick={seek} />
       </ol>

@@ -6,7 +6,8 @@
  * Conventions in this file:
  *   label - short chip text: "0x40200" for a PTE-sized entry, "0x40200 PMD" for a 2 MiB one,
  *           "zero" / "zero PMD" for the shared zero page, "empty" for a placeholder, "page 0x…"
- *           for a page-cache page; a trailing "L" means the entry is locked.
+ *           for a page-cache page; a trailing "locked" means a task holds the entry lock
+ *           (DAX_LOCKED: a fault or writeback is working on it, and others wait).
  */
 import { decodeDaxEntry, describeDaxEntry } from '../../engine/fs/dax-entry';
 import type { EntryDecoder } from './decode';
@@ -21,7 +22,7 @@ export const daxDecoder: EntryDecoder = {
     if ('value' in e && typeof e.value === 'number') {
       const d = decodeDaxEntry(e.value);
       const base = d.empty ? 'empty' : d.zero ? 'zero' : hex(d.pfn);
-      return `${base}${d.pmd ? ' PMD' : ''}${d.locked ? ' L' : ''}`;
+      return `${base}${d.pmd ? ' PMD' : ''}${d.locked ? ' locked' : ''}`;
     }
     if ('page' in e && typeof e.page === 'number') return `page ${hex(e.page)}`;
     return plainDecoder.label(e);

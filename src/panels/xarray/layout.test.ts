@@ -3,6 +3,7 @@
 // step), plus a synthetic full node for chip wrapping.
 import { describe, expect, it } from 'vitest';
 import { cellAt } from './controller';
+import { daxDecoder } from './dax-decode';
 import { plainDecoder } from './decode';
 import {
   CELL_H,
@@ -74,6 +75,15 @@ describe('layoutXArray: empty array and head entry', () => {
     expect(l.nodes).toEqual([]);
     expect(l.head.kind).toBe('entry');
     expect(l.head.text).toContain('v100');
+  });
+
+  it('a locked DAX entry in the head says "locked", and the box holds its text in the widest common monospace font', () => {
+    // 0x402001: pfn 0x40200 with DAX_LOCKED (src/engine/fs/dax-entry.ts).
+    const l = layoutXArray({ entry: { value: 0x402001 } }, daxDecoder, 'i_pages:131');
+    expect(l.head.text).toBe('i_pages:131: head holds 0x40200 locked');
+    // The text starts 8px in; SF Mono, the widest --mono candidate, advances 0.618 em at 12px.
+    expect(8 + l.head.text.length * 12 * 0.618).toBeLessThanOrEqual(l.head.width - 4);
+    expect(l.head.width).toBe(l.width);
   });
 });
 

@@ -29,8 +29,16 @@ export const HEADER_H = 20;
 export const CHIP_H = 15;
 export const CHIP_GAP = 4;
 export const CHIP_LINE = CHIP_H + 3;
-/** Width of one character of the chip font (11px monospace). */
-export const CHAR_W = 6.7;
+/**
+ * Advance width of one monospace character per pixel of font size, kept on the safe side: the
+ * fonts --mono may pick measure 0.55 (Consolas) to 0.602 (DejaVu Sans Mono, Menlo) and 0.618
+ * (SF Mono, macOS's ui-monospace), so a text sized with 0.62 never runs past its box.
+ */
+export const MONO_EM = 0.62;
+/** Width of one character of the chip font (11px monospace, .xa-chip text in app.css). */
+export const CHAR_W = 11 * MONO_EM;
+/** Width of one character of the head box's font (12px monospace, .xa-head text in app.css). */
+export const HEAD_CHAR_W = 12 * MONO_EM;
 export const NODE_W = PAD * 2 + COLS * CELL_W;
 export const H_GAP = 28;
 export const V_GAP = 34;
@@ -310,7 +318,8 @@ export function layoutXArray(treeDump: XaTreeDump, decoder: EntryDecoder, name =
       treeDump === null
         ? 'xa_head is NULL: the array holds nothing and has no nodes'
         : `xa_head holds the only entry (index 0) directly, without a node: ${decoder.title(treeDump.entry)}`;
-    const width = Math.max(HEAD_W, Math.ceil(text.length * CHAR_W + 20));
+    // The text starts 8px in (controller.ts); as much room again on the right.
+    const width = Math.max(HEAD_W, Math.ceil(text.length * HEAD_CHAR_W + 16));
     return {
       width,
       height: HEAD_H,
