@@ -5,6 +5,7 @@
  */
 import { Fragment, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import { PANELS } from '../panels/registry';
+import { trackDrag } from './drag';
 import type { PanelDef } from '../panels/types';
 import { useSimShallow, useSimStore, type PanelId } from '../store';
 
@@ -54,25 +55,15 @@ function PanelRow({ defs, reducedMotion, row }: { defs: readonly PanelDef[]; red
     const grid = gridRef.current;
     if (!grid) return;
     e.preventDefault();
-    const handle = e.currentTarget;
-    handle.setPointerCapture(e.pointerId);
     const p = store.getState().panels;
     const fr = shown.filter((s) => !panels[s.id].collapsed).reduce((a, s) => a + p[s.id].size, 0);
     const pxPerFr = grid.clientWidth / Math.max(fr, 1e-6);
     let lastX = e.clientX;
-    const move = (ev: globalThis.PointerEvent) => {
+    trackDrag(e.currentTarget, e.pointerId, (ev) => {
       const dx = ev.clientX - lastX;
       lastX = ev.clientX;
       shiftSize(left, right, dx / pxPerFr);
-    };
-    const up = () => {
-      handle.removeEventListener('pointermove', move);
-      handle.removeEventListener('pointerup', up);
-      handle.removeEventListener('pointercancel', up);
-    };
-    handle.addEventListener('pointermove', move);
-    handle.addEventListener('pointerup', up);
-    handle.addEventListener('pointercancel', up);
+    });
   };
 
   const keyResize = (left: PanelId, right: PanelId) => (e: KeyboardEvent<HTMLDivElement>) => {

@@ -4,6 +4,7 @@
  * pane opens, so the app's first render does not pay for it. The pane's right edge resizes it (drag,
  * or focus it and use ←/→).
  */
+import { trackDrag } from '../app/drag';
 import { lazy, Suspense, useEffect, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import { useSimShallow, useSimStore } from '../store';
 import { EDITOR_MAX_WIDTH, EDITOR_MIN_WIDTH } from '../store/editor';
@@ -33,19 +34,9 @@ export function EditorPane() {
 
   const startDrag = (e: PointerEvent<HTMLDivElement>) => {
     e.preventDefault();
-    const handle = e.currentTarget;
-    handle.setPointerCapture(e.pointerId);
     const x0 = e.clientX;
     const w0 = store.getState().editorWidth;
-    const move = (ev: globalThis.PointerEvent) => setWidth(w0 + ev.clientX - x0);
-    const up = () => {
-      handle.removeEventListener('pointermove', move);
-      handle.removeEventListener('pointerup', up);
-      handle.removeEventListener('pointercancel', up);
-    };
-    handle.addEventListener('pointermove', move);
-    handle.addEventListener('pointerup', up);
-    handle.addEventListener('pointercancel', up);
+    trackDrag(e.currentTarget, e.pointerId, (ev) => setWidth(w0 + ev.clientX - x0));
   };
   const keyResize = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
