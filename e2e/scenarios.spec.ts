@@ -37,6 +37,15 @@ test.describe('scenarios', () => {
     // Every topic is listed with at least one tour.
     await expect(library.locator('[data-testid^="topic-"]')).toHaveCount(16);
     for (const topic of await library.locator('[data-testid^="topic-"]').all()) await expect(topic.locator('button.dv-tour').first()).toBeVisible();
+    // The filter (focused on opening) narrows the list to matching topics and tours.
+    await expect(page.getByTestId('library-filter')).toBeFocused();
+    await page.keyboard.type('poison');
+    await expect(library.getByTestId('topic-memory-failure')).toBeVisible();
+    // Only the tour about poison is left, under each topic it teaches.
+    const names = await library.locator('button.dv-tour').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.replace(/^tour-[a-z0-9-]+?-(?=memory-failure$)/, '')));
+    expect(new Set(names)).toEqual(new Set(['memory-failure']));
+    await page.getByTestId('library-filter').fill('');
+    await expect(library.locator('[data-testid^="topic-"]')).toHaveCount(16);
     await library.getByTestId('tour-reflink-cow-reflink-cow').click();
     await expect(library).toHaveCount(0);
     const tour = builtin('reflink-cow');

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { SCENARIO_CHOICES } from '../scenarios';
 import { topicIndex } from '../scenarios/library';
 import { useSim } from '../store';
@@ -14,7 +14,16 @@ export function Library() {
   const current = useSim((s) => s.scenario.name);
   const { open, toggle, close, triggerRef, panelRef } = usePopover();
   const headingId = useId();
-  const index = topicIndex();
+  const [filter, setFilter] = useState('');
+  // Every word typed must appear in the topic's title, or in the tour's name, title or summary.
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  const matches = (...texts: string[]) => {
+    const hay = texts.join(' ').toLowerCase();
+    return words.every((w) => hay.includes(w));
+  };
+  const index = topicIndex()
+    .map(({ topic, tours }) => ({ topic, tours: matches(topic.title) ? tours : tours.filter((t) => matches(t.name, t.title, t.summary)) }))
+    .filter((e) => e.tours.length > 0);
   const choose = (name: string) => {
     const spec = SCENARIO_CHOICES.find((c) => c.name === name);
     if (!spec) return;
@@ -35,7 +44,17 @@ export function Library() {
             <button type="button" onClick={() => close()} aria-label="Close the library" data-testid="library-close">
               ✕
             </button>
+            <input
+              type="search"
+              value={filter}
+              onChange={(e) => setFilter(e.target.value)}
+              placeholder="Filter: pmd, fsync, reflink, poison…"
+              aria-label="Filter the tours"
+              data-testid="library-filter"
+              data-autofocus
+            />
           </div>
+          {index.length === 0 && <p className="dv-muted">No tour matches “{filter}”.</p>}
           <ol className="dv-topics">
             {index.map(({ topic, tours }) => (
               <li key={topic.id} data-testid={`topic-${topic.id}`}>

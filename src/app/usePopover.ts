@@ -3,7 +3,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /**
- * A popover under a header button (Library, Share): opening moves focus into it; Escape (from
+ * A popover under a header button (Library, Share): opening moves focus into it (to the element
+ * marked data-autofocus, else the first focusable one); Escape (from
  * anywhere) closes it and gives focus back to its button, so the keyboard shortcuts keep working;
  * a press outside closes it too. Escape is taken before the app's own Escape (clear selection).
  */
@@ -19,7 +20,8 @@ export function usePopover<T extends HTMLElement = HTMLButtonElement>() {
 
   useEffect(() => {
     if (!open) return;
-    panelRef.current?.querySelector<HTMLElement>(FOCUSABLE)?.focus();
+    const panel = panelRef.current;
+    (panel?.querySelector<HTMLElement>('[data-autofocus]') ?? panel?.querySelector<HTMLElement>(FOCUSABLE))?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape') return;
       e.preventDefault();
