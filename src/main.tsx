@@ -22,7 +22,9 @@ const params = new URLSearchParams(location.search);
 const debug = params.get('debug') === '1';
 const shared = readShareFragment(location.hash);
 // A damaged link stays readable in the notice; the address drops it, so a reload opens cleanly.
-if (shared.kind === 'error') history.replaceState(null, '', location.pathname + location.search);
+// (Not before the page is cross-origin isolated: on a static host coi-serviceworker reloads the
+// page once to get there, and the notice must survive that reload.)
+if (shared.kind === 'error' && self.crossOriginIsolated) history.replaceState(null, '', location.pathname + location.search);
 const asked = params.get('scenario');
 const unknownScenario = shared.kind !== 'ok' && asked !== null && !knownScenario(asked) ? asked : null;
 const embed = readEmbed(location.search, Object.keys(DEFAULT_PANELS) as PanelId[]);
