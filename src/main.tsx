@@ -22,9 +22,10 @@ const params = new URLSearchParams(location.search);
 const debug = params.get('debug') === '1';
 const shared = readShareFragment(location.hash);
 // A damaged link stays readable in the notice; the address drops it, so a reload opens cleanly.
-// (Not before the page is cross-origin isolated: on a static host coi-serviceworker reloads the
-// page once to get there, and the notice must survive that reload.)
-if (shared.kind === 'error' && self.crossOriginIsolated) history.replaceState(null, '', location.pathname + location.search);
+// (Not while a reload is still to come: on a static host coi-serviceworker reloads the page once
+// to make it cross-origin isolated, and the notice must survive that reload.)
+const settled = self.crossOriginIsolated || !('serviceWorker' in navigator) || navigator.serviceWorker.controller !== null;
+if (shared.kind === 'error' && settled) history.replaceState(null, '', location.pathname + location.search);
 const asked = params.get('scenario');
 const unknownScenario = shared.kind !== 'ok' && asked !== null && !knownScenario(asked) ? asked : null;
 const embed = readEmbed(location.search, Object.keys(DEFAULT_PANELS) as PanelId[]);
@@ -34,6 +35,9 @@ const store = makeSimStore({
   embed: embed.options,
   // An embed never reads or writes the user's saved drafts.
   storage: embed.options ? null : undefined,
+  // A draft resumes when the page reopens what it was drafted from; a share link or another
+  // scenario's name leaves it in the editor's Drafts.
+  resumeDraft: (d) => shared.kind !== 'ok' && (asked === null || d.base === asked),
 });
 if (shared.kind === 'ok') applySharedState(store, shared.state);
 if (embed.options) {

@@ -92,6 +92,14 @@ describe('scenario files', () => {
     expect(r.spec.name).toBe('reflink-cow');
   });
 
+  it('an edited copy of a tour does not pass for the tour: it is named <name>-edited', () => {
+    const t = builtin('pin-truncate');
+    const same = specFromFile('pin-truncate.scn', t.text);
+    const edited = specFromFile('pin-truncate.scn', t.text + '\nA: load m+0\n');
+    expect('spec' in same && same.spec.name).toBe('pin-truncate');
+    expect('spec' in edited && edited.spec.name).toBe('pin-truncate-edited');
+  });
+
   it('opens the engine JSON form as text that parses to it', () => {
     const t = builtin('write-fsync');
     const r = specFromFile('C:\\work\\my ops.json', JSON.stringify(t.scenario));

@@ -15,7 +15,7 @@ export function chapterStarts(chapters: readonly { index: number }[], opStarts: 
  */
 export function ChapterPicker() {
   const { chapters, opStarts, n, cursor, seek, ready } = useSimShallow((s) => ({
-    chapters: (s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+    chapters: (s.engineState === 'ready' && s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
     opStarts: s.opStarts,
     n: s.steps.length,
     cursor: s.cursor,

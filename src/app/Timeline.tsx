@@ -17,7 +17,7 @@ export function Timeline() {
     markers: s.markers,
     opStarts: s.opStarts,
     seek: s.seek,
-    chapters: (s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+    chapters: (s.engineState === 'ready' && s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
   }));
   const chapterAt = useMemo(() => chapterStarts(chapters, opStarts, n), [chapters, opStarts, n]);
   const ticks = useMemo(() => boundaries(opStarts, n), [opStarts, n]);

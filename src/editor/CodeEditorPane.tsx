@@ -5,6 +5,7 @@
  * the store (Reset, a draft brought back, another scenario chosen) is dispatched into the view as
  * one undoable change, so Ctrl+Z brings the previous text back.
  */
+import { rememberChoice } from '../app/choose';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { lintGutter, lintKeymap } from '@codemirror/lint';
 import { Annotation, Compartment, EditorState, Prec, Transaction } from '@codemirror/state';
@@ -107,6 +108,9 @@ export default function CodeEditorPane({ focusOnMount }: { focusOnMount: boolean
     if (view) store.getState().setEditorText(view.state.doc.toString());
     const r = store.getState().runEditor();
     if (!r.ok && r.errors.length && view) goTo(view, r.errors[0].line, r.errors[0].column);
+    // The address follows what runs: the text itself is not a named scenario (an embed's own
+    // address is left alone).
+    if (r.ok && !store.getState().embed) rememberChoice(r.spec, SCENARIO_CHOICES.some((c) => c === r.spec));
   };
   const runRef = useRef(run);
   useEffect(() => {

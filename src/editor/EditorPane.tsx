@@ -26,8 +26,16 @@ export function EditorPane() {
   // A draft typed just before the page goes away is written at once.
   useEffect(() => {
     const flush = () => store.getState().flushEditorDraft();
+    // (A hidden tab may never come back, on mobile browsers in particular.)
+    const hidden = () => {
+      if (document.visibilityState === 'hidden') flush();
+    };
     addEventListener('pagehide', flush);
-    return () => removeEventListener('pagehide', flush);
+    document.addEventListener('visibilitychange', hidden);
+    return () => {
+      removeEventListener('pagehide', flush);
+      document.removeEventListener('visibilitychange', hidden);
+    };
   }, [store]);
 
   if (!open) return null;

@@ -125,8 +125,8 @@ describe('the editor slice', () => {
     vi.unstubAllGlobals();
   });
 
-  const make = (storage: DraftStorage | null | undefined, scenario: ScenarioSpec = builtin('write-fsync')) =>
-    makeSimStore({ engine: never, scenario, storage });
+  const make = (storage: DraftStorage | null | undefined, scenario: ScenarioSpec = builtin('write-fsync'), resumeDraft?: (d: Draft) => boolean) =>
+    makeSimStore({ engine: never, scenario, storage, resumeDraft });
 
   it('starts with the scenario\'s text and no draft', () => {
     const store = make(new MemoryStorage());
@@ -163,6 +163,36 @@ describe('the editor slice', () => {
     store.destroy(); // flushes the pending save
     expect(loadEditorState(st).saved.current).toBeNull();
     expect(make(st).getState().editorNotice).toBeNull();
+  });
+
+  it('two tabs on one storage keep each other\'s drafts', () => {
+    const st = new MemoryStorage();
+    const b = make(st); // opened first, idle
+    const a = make(st);
+    a.getState().setEditorText('# from A\ncreate f\n');
+    a.destroy(); // A's draft is written
+    // B does something harmless that saves: A's draft must survive, as current.
+    b.getState().toggleEditor();
+    expect(loadEditorState(st).saved.current?.text).toBe('# from A\ncreate f\n');
+    // B edits too: A's draft moves to the put-aside list, in storage and in B's Drafts menu.
+    b.getState().setEditorText('# from B\ncreate g\n');
+    b.destroy();
+    const saved = loadEditorState(st).saved;
+    expect(saved.current?.text).toBe('# from B\ncreate g\n');
+    expect(saved.recent.map((d) => d.text)).toContain('# from A\ncreate f\n');
+    expect(b.getState().editorDrafts.map((d) => d.text)).toContain('# from A\ncreate f\n');
+  });
+
+  it('a page opened for another scenario keeps the saved draft in Drafts instead of resuming it', () => {
+    const st = new MemoryStorage();
+    const a = make(st);
+    a.getState().setEditorText('# mine\ncreate f\n');
+    a.destroy();
+    const shared = make(st, builtin('read-hole'), () => false).getState();
+    expect(shared.editorText).toBe(sourceText(builtin('read-hole')));
+    expect(shared.editorOpen).toBe(false);
+    expect(shared.editorDrafts.map((d) => d.text)).toEqual(['# mine\ncreate f\n']);
+    expect(shared.editorNotice?.text).toMatch(/is in Drafts: this page opened another scenario/);
   });
 
   it('puts the edits aside when another scenario is chosen, and brings them back', () => {

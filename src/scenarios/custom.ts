@@ -6,6 +6,7 @@
 import { parse, print, type LangError } from '../engine/lang';
 import { validateScenario } from '../engine/ops';
 import type { MachineScenarioSpec } from '../worker/protocol';
+import { outsideName } from './index';
 
 /** The largest scenario file the app opens (a scenario is a few KB; this is a typo guard, not a limit anyone should meet). */
 export const MAX_SCENARIO_BYTES = 1 << 20;
@@ -51,7 +52,8 @@ export function specFromFile(fileName: string, contents: string): SpecResult {
     }
     const v = validateScenario(json);
     if ('errors' in v) return { errors: v.errors.map((e) => ({ line: 1, column: 1, message: `${e.index >= 0 ? `operation ${e.index + 1}` : 'scenario'}${e.field ? ` (${e.field})` : ''}: ${e.message}` })) };
-    return specFromText(`# ${base}\n${print(v.scenario)}`, name, base);
+    const text = `# ${base}\n${print(v.scenario)}`;
+    return specFromText(text, outsideName(name, text), base);
   }
-  return specFromText(contents, name, base);
+  return specFromText(contents, outsideName(name, contents), base);
 }

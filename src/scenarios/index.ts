@@ -38,6 +38,16 @@ export function benchXarray10k(): ScenarioSpec {
   return { v: 1, kind: 'machine', name: 'bench-xarray-10k', title: 'Benchmark: 10,000 XArray entries', scenario: { version: 1, config: { pmd: false }, ops } };
 }
 
+/**
+ * The name a scenario from outside (a file, a share link) goes by: its own, unless that is a
+ * built-in's name and the text is not the built-in's, which then becomes `<name>-edited`, so the
+ * chooser and the library never take an edited copy for the tour itself.
+ */
+export function outsideName(name: string, text: string): string {
+  const b = BUILTIN_SCENARIOS.find((x) => x.name === name);
+  return b && b.text !== text ? `${name}-edited` : name;
+}
+
 /** Whether `?scenario=<name>` names a scenario the app has. */
 export function knownScenario(name: string): boolean {
   return name === 'bench-xarray-10k' || SCENARIO_CHOICES.some((s) => s.name === name);

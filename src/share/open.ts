@@ -5,6 +5,7 @@
 import type { PanelId, SimStore } from '../store';
 import type { ScenarioSpec } from '../worker/protocol';
 import { decodeShare, isShareFragment, type SharedState } from './codec';
+import { outsideName } from '../scenarios';
 
 export type ShareOpening = { kind: 'none' } | { kind: 'ok'; state: SharedState; spec: ScenarioSpec } | { kind: 'error'; message: string; newer: boolean };
 
@@ -17,7 +18,7 @@ export function readShareFragment(hash: string): ShareOpening {
   return {
     kind: 'ok',
     state: s,
-    spec: { v: 1, kind: 'machine', name: s.name ?? 'shared', title: s.title ?? 'Shared scenario', scenario: s.scenario, chapters: s.chapters, text: s.scenarioText },
+    spec: { v: 1, kind: 'machine', name: outsideName(s.name ?? 'shared', s.scenarioText), title: s.title ?? 'Shared scenario', scenario: s.scenario, chapters: s.chapters, text: s.scenarioText },
   };
 }
 
@@ -30,9 +31,16 @@ export function applySharedState(store: SimStore, state: SharedState): void {
   openAtStep(store, state.step);
 }
 
-/** Move to `step` (clamped to the trace) once the first complete trace is in. */
+/** Move to `step` (clamped to the trace) once the first complete trace of the current scenario is in. */
 export function openAtStep(store: SimStore, step: number): void {
+  const spec = store.getState().scenario;
   const unsub = store.subscribe((s, prev) => {
+    // Only the run of the scenario the link opened: another one chosen first, or a failed run,
+    // ends the wait without moving.
+    if (s.scenario !== spec || s.engineState === 'failed') {
+      unsub();
+      return;
+    }
     if (s.engineState === 'ready' && prev.engineState !== 'ready') {
       unsub();
       s.seek(Math.min(step, s.steps.length));

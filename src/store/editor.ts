@@ -21,6 +21,7 @@ import {
   defaultDraftStorage,
   formatSavedAt,
   loadEditorState,
+  MAX_RECENT_DRAFTS,
   pushRecent,
   saveEditorState,
   type Draft,
@@ -102,6 +103,12 @@ export interface EditorSliceOptions {
   now?: () => number;
   /** The window's width in CSS pixels (tests inject one); default window.innerWidth, Infinity outside a browser. */
   viewportWidth?: () => number;
+  /**
+   * Whether a draft saved by an earlier visit becomes the editor's text again (and reopens the
+   * pane). Default: always. The app says no when the page was opened for something else (a share
+   * link, another scenario by name): the draft then waits in Drafts, with a note saying so.
+   */
+  resumeDraft?: (d: Draft) => boolean;
 }
 
 function defaultViewportWidth(): number {
@@ -127,6 +134,20 @@ export function isEditorAhead(s: Pick<SimState, 'editorText' | 'scenario'>): boo
   return s.editorText !== null && s.editorText !== sourceText(s.scenario);
 }
 
+/** Two drafts lists as one: one entry per text (the newer), newest first, at most MAX_RECENT_DRAFTS. */
+function mergeDrafts(a: readonly Draft[], b: readonly Draft[]): Draft[] {
+  const byText = new Map<string, Draft>();
+  for (const d of [...a, ...b]) {
+    const had = byText.get(d.text);
+    if (!had || had.savedAt < d.savedAt) byText.set(d.text, d);
+  }
+  return [...byText.values()].sort((x, y) => y.savedAt - x.savedAt).slice(0, MAX_RECENT_DRAFTS);
+}
+
+function sameDrafts(a: readonly Draft[], b: readonly Draft[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.text === b[i].text && d.savedAt === b[i].savedAt && d.base === b[i].base);
+}
+
 const clampWidth = (px: number) => Math.round(Math.min(EDITOR_MAX_WIDTH, Math.max(EDITOR_MIN_WIDTH, px)));
 
 export const createEditorSlice =
@@ -138,7 +159,15 @@ export const createEditorSlice =
     const storage = def.storage;
     const loaded = loadEditorState(storage);
     const initialSource = sourceText(opts.scenario);
-    const restored = loaded.saved.current !== null && loaded.saved.current.text !== initialSource ? loaded.saved.current : null;
+    const saved = loaded.saved.current !== null && loaded.saved.current.text !== initialSource ? loaded.saved.current : null;
+    const restored = saved && (opts.resumeDraft ?? (() => true))(saved) ? saved : null;
+    // A draft that does not resume waits in the drafts list.
+    const setAside = saved && !restored ? saved : null;
+    const initialDrafts = setAside ? pushRecent(loaded.saved.recent, setAside) : loaded.saved.recent;
+    /** Every put-aside draft this store has read or written (see saveNow). */
+    const seenDrafts = new Set<string>(loaded.saved.recent.map((d) => d.text));
+    /** The text of the current draft this store last wrote (to tell it from another tab's). */
+    let lastWritten: string | null = restored ? restored.text : null;
 
     let timer: ReturnType<typeof setTimeout> | null = null;
     /** set while runEditor changes the scenario, so the switch below keeps the text */
@@ -174,9 +203,21 @@ export const createEditorSlice =
       timer = null;
       if (storage === null) return;
       const s = get();
-      const current: Draft | null = isEditorEdited(s) ? { text: s.editorText!, savedAt: now(), base: s.editorBase.name } : null;
-      const err = saveEditorState(storage, { open: s.editorOpen, current, recent: s.editorDrafts });
+      let current: Draft | null = isEditorEdited(s) ? { text: s.editorText!, savedAt: now(), base: s.editorBase.name } : null;
+      // Another tab (or another visualizer on the page) may have written since: keep its drafts.
+      // Its current draft stays current when this store has none, else joins the drafts list.
+      const there = loadEditorState(storage).saved;
+      // (Only drafts this store has never seen: one it saw and no longer lists was restored or
+      // dropped here, and must not come back.)
+      let recent = mergeDrafts(s.editorDrafts, there.recent.filter((d) => !seenDrafts.has(d.text)));
+      const theirs = there.current !== null && there.current.text !== lastWritten ? there.current : null;
+      if (theirs && current === null) current = theirs;
+      else if (theirs && theirs.text !== current?.text) recent = pushRecent(recent, theirs);
+      if (current !== null && current !== theirs) lastWritten = current.text;
+      for (const d of [...there.recent, ...recent]) seenDrafts.add(d.text);
+      const err = saveEditorState(storage, { open: s.editorOpen, current, recent });
       if (err !== s.editorStorageError) set({ editorStorageError: err });
+      if (!sameDrafts(recent, s.editorDrafts)) set({ editorDrafts: recent });
     };
     const scheduleSave = () => {
       if (storage === null) return;
@@ -203,6 +244,7 @@ export const createEditorSlice =
       set({
         editorText: text,
         editorBase: next,
+        editorStatus: { kind: 'none' },
         ...(drafts ? { editorDrafts: drafts, editorNotice: { kind: 'info', text: 'Your edits were put aside: bring them back from Drafts.' } } : {}),
       });
       saveNow();
@@ -217,9 +259,13 @@ export const createEditorSlice =
       editorReadOnly: false,
       editorText: restored ? restored.text : initialSource,
       editorBase: opts.scenario,
-      editorDrafts: loaded.saved.recent,
+      editorDrafts: initialDrafts,
       editorStatus: { kind: 'none' },
-      editorNotice: restored ? { kind: 'info', text: `Restored your draft from ${formatSavedAt(restored.savedAt, now())}.` } : null,
+      editorNotice: restored
+        ? { kind: 'info', text: `Restored your draft from ${formatSavedAt(restored.savedAt, now())}.` }
+        : setAside
+          ? { kind: 'info', text: `Your draft from ${formatSavedAt(setAside.savedAt, now())} is in Drafts: this page opened another scenario.` }
+          : null,
       editorStorageError: loaded.error ?? def.error,
       editorWidth: EDITOR_DEFAULT_WIDTH,
       editorRoomNote: null,
@@ -277,7 +323,7 @@ export const createEditorSlice =
         const text = sourceText(s.scenario);
         if (text === null || text === s.editorText) return;
         const drafts = putAside(s, text);
-        set({ editorText: text, ...(drafts ? { editorDrafts: drafts } : {}) });
+        set({ editorText: text, editorStatus: { kind: 'none' }, ...(drafts ? { editorDrafts: drafts } : {}) });
         saveNow();
       },
       restoreDraft(index) {
@@ -286,7 +332,7 @@ export const createEditorSlice =
         if (s.editorReadOnly || !d) return;
         const rest = s.editorDrafts.filter((_, i) => i !== index);
         const drafts = isEditorEdited(s) && s.editorText !== d.text ? pushRecent(rest, { text: s.editorText!, savedAt: now(), base: s.editorBase.name }) : rest;
-        set({ editorText: d.text, editorDrafts: drafts, editorOpen: true, editorNotice: null });
+        set({ editorText: d.text, editorDrafts: drafts, editorOpen: true, editorNotice: null, editorStatus: { kind: 'none' } });
         if (!s.editorOpen) makeRoom();
         saveNow();
       },

@@ -7,6 +7,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EngineFactory } from '../worker/client';
 import type { ScenarioSpec } from '../worker/protocol';
 import { createEditorSlice } from './editor';
+import type { Draft } from '../editor/persistence';
 import type { EmbedOptions } from '../share/embed';
 import { createPanelsSlice } from './panels';
 import { createPlaybackSlice } from './playback';
@@ -28,6 +29,8 @@ export interface SimStoreOptions {
    * localStorage when there is one; null: never read or write storage (embedded read-only views).
    */
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
+  /** Whether a draft saved by an earlier visit resumes in the editor (src/store/editor.ts); default yes. */
+  resumeDraft?: (d: Draft) => boolean;
 }
 
 export type SimStore = StoreApi<SimState> & {
@@ -42,7 +45,7 @@ export function makeSimStore(opts: SimStoreOptions): SimStore {
     ...createTraceSlice(opts.engine)(...a),
     ...createSelectionSlice(...a),
     ...createPanelsSlice(...a),
-    ...createEditorSlice({ scenario: opts.scenario, storage: opts.storage })(...a),
+    ...createEditorSlice({ scenario: opts.scenario, storage: opts.storage, resumeDraft: opts.resumeDraft })(...a),
     embed: opts.embed ?? null,
   }));
 

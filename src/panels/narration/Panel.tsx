@@ -100,7 +100,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
     steps: s.steps,
     seek: s.seek,
     opStarts: s.opStarts,
-    chapters: (s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+    chapters: (s.engineState === 'ready' && s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
   }));
   const cursor = useSim((s) => s.cursor);
   const listRef = useRef<HTMLOListElement>(null);
