@@ -1,8 +1,5 @@
-import type { Chapter } from '../engine/lang';
-import { useSimShallow } from '../store';
+import { chaptersOf, useSimShallow } from '../store';
 
-/** The chapters of a scenario without any: one shared empty list, so store selectors stay stable. */
-export const NO_CHAPTERS: readonly Chapter[] = [];
 
 /** Where each chapter starts, as a cursor: before its first operation (the end of the trace for a trailing marker). */
 export function chapterStarts(chapters: readonly { index: number }[], opStarts: readonly number[], nSteps: number): number[] {
@@ -15,7 +12,7 @@ export function chapterStarts(chapters: readonly { index: number }[], opStarts: 
  */
 export function ChapterPicker() {
   const { chapters, opStarts, n, cursor, seek, ready } = useSimShallow((s) => ({
-    chapters: (s.engineState === 'ready' && s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+    chapters: chaptersOf(s),
     opStarts: s.opStarts,
     n: s.steps.length,
     cursor: s.cursor,

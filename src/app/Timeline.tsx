@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { boundaries, CATEGORIES, CATEGORY_LABEL, useSimShallow } from '../store';
-import { chapterStarts, NO_CHAPTERS } from './Chapters';
+import { boundaries, CATEGORIES, CATEGORY_LABEL, chaptersOf, useSimShallow } from '../store';
+import { chapterStarts } from './Chapters';
 import { CategoryGlyph } from './glyphs';
 
 /** Inset so that marker positions line up with the range input's thumb travel. */
@@ -17,7 +17,7 @@ export function Timeline() {
     markers: s.markers,
     opStarts: s.opStarts,
     seek: s.seek,
-    chapters: (s.engineState === 'ready' && s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+    chapters: chaptersOf(s),
   }));
   const chapterAt = useMemo(() => chapterStarts(chapters, opStarts, n), [chapters, opStarts, n]);
   const ticks = useMemo(() => boundaries(opStarts, n), [opStarts, n]);

@@ -5,7 +5,8 @@
  * clipped box does not cut it. It closes on Escape (focus goes back to the button), on a click
  * outside, on a window resize or scroll, and when a draft is chosen.
  */
-import { useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useState, type KeyboardEvent } from 'react';
+import { usePopover } from '../app/usePopover';
 import { draftSummary, formatSavedAt, type Draft } from './persistence';
 
 /** The popover's width in CSS pixels (less on a window too narrow for it). */
@@ -38,48 +39,34 @@ export function DraftsMenu({
   /** bring back draft `index`; the menu closes first */
   onRestore: (index: number) => void;
 }) {
-  const [open, setOpen] = useState(false);
+  // Escape from anywhere and a press outside close it (src/app/usePopover.ts); so do a resize and
+  // a scroll, which would leave it away from its button.
+  const { open, setOpen, close, triggerRef: buttonRef, panelRef: popRef } = usePopover();
   const [place, setPlace] = useState<Place | null>(null);
-  const buttonRef = useRef<HTMLButtonElement>(null);
-  const popRef = useRef<HTMLDivElement>(null);
   const id = useId();
-
-  const close = (focusButton: boolean) => {
-    setOpen(false);
-    if (focusButton) buttonRef.current?.focus();
-  };
 
   // Placed before paint, then the first draft takes the focus.
   useLayoutEffect(() => {
     if (!open || !buttonRef.current) return;
     setPlace(placeDraftsMenu(buttonRef.current.getBoundingClientRect(), innerWidth, innerHeight));
-  }, [open]);
+  }, [open, buttonRef]);
   useEffect(() => {
     if (open && place) popRef.current?.querySelector('button')?.focus();
-  }, [open, place]);
+  }, [open, place, popRef]);
 
-  // A click outside closes it (without moving the focus from what was clicked); so do a resize
-  // and a scroll, which would leave it away from its button.
   useEffect(() => {
     if (!open) return;
-    const outside = (e: PointerEvent) => {
-      const t = e.target as Node | null;
-      if (t && (popRef.current?.contains(t) || buttonRef.current?.contains(t))) return;
-      setOpen(false);
-    };
     const away = (e: Event) => {
       if (e.type === 'scroll' && e.target instanceof Node && popRef.current?.contains(e.target)) return;
       setOpen(false);
     };
-    document.addEventListener('pointerdown', outside, true);
     addEventListener('resize', away);
     document.addEventListener('scroll', away, true);
     return () => {
-      document.removeEventListener('pointerdown', outside, true);
       removeEventListener('resize', away);
       document.removeEventListener('scroll', away, true);
     };
-  }, [open]);
+  }, [open, setOpen, popRef]);
 
   // The transport's keys (Space, arrows, E) must not act while the menu has the focus.
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -87,10 +74,7 @@ export function DraftsMenu({
     const items = [...(popRef.current?.querySelectorAll('button') ?? [])];
     const at = items.indexOf(document.activeElement as HTMLButtonElement);
     const go = (i: number) => items[(i + items.length) % items.length]?.focus();
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      close(true);
-    } else if (e.key === 'ArrowDown') {
+    if (e.key === 'ArrowDown') {
       e.preventDefault();
       go(at + 1);
     } else if (e.key === 'ArrowUp') {
@@ -115,14 +99,7 @@ export function DraftsMenu({
         ref={buttonRef}
         aria-expanded={open}
         aria-controls={open ? id : undefined}
-        onClick={() => setOpen((o) => !o)}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape' && open) {
-            e.preventDefault();
-            e.stopPropagation();
-            close(true);
-          }
-        }}
+        onClick={() => (open ? close() : setOpen(true))}
         title="Drafts put aside by switching scenario, Reset or bringing back another draft"
         data-testid="editor-drafts-toggle"
       >

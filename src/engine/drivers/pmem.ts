@@ -370,6 +370,24 @@ export class PmemDevice {
     }
   }
 
+  /**
+   * Settle dirty `lines` (device offsets, ascending) one run of adjacent lines at a time: `perLine`
+   * changes each line of the run, pages left with no dirty line give back their cache slot, and
+   * then the run's step is emitted, so that the machine after every step is exactly what the steps
+   * so far say (a viewer replays them one by one).
+   */
+  private settleRuns(lines: number[], action: 'flush' | 'discard' | 'drain', perLine: (page: number, slot: number, line: number) => void, text: (addr: number, len: number) => string): void {
+    const tr = this.tracer && this.tracer.on ? this.tracer : null;
+    for (const [addr, len] of lineRuns(lines)) {
+      for (let a = addr; a < addr + len; a += CACHELINE_SIZE) {
+        const page = Math.floor(a / PAGE_SIZE);
+        perLine(page, this.cacheSlotOf(page), (a % PAGE_SIZE) / CACHELINE_SIZE);
+      }
+      this.releaseCleanPages(addr, len);
+      if (tr) tr.emit({ t: 'cache', action, addr, len }, text(addr, len));
+    }
+  }
+
   private emitRuns(action: 'flush' | 'discard' | 'drain', lines: number[], text: (addr: number, len: number) => string): void {
     const tr = this.tracer!;
     for (const [addr, len] of lineRuns(lines)) tr.emit({ t: 'cache', action, addr, len }, text(addr, len));
@@ -563,35 +581,13 @@ export class PmemDevice {
   flush(off: number, len: number): number {
     this.check(off, len, 'flush');
     if (len === 0 || this.cachedSet.size === 0) return 0;
-    const tr = this.tracer && this.tracer.on ? this.tracer : null;
-    const firstLine = Math.floor(off / CACHELINE_SIZE);
-    const endLine = Math.ceil((off + len) / CACHELINE_SIZE);
-    const flushed: number[] = [];
-    const pages = this.cachedPagesIn(Math.floor(off / PAGE_SIZE), Math.floor((off + len - 1) / PAGE_SIZE));
-    for (const page of pages) {
-      const c = this.cacheSlotOf(page);
-      const pl = page * LINES_PER_PAGE;
-      const lo = Math.max(firstLine, pl) - pl;
-      const hi = Math.min(endLine, pl + LINES_PER_PAGE) - pl;
-      for (let line = lo; line < hi; line++) if (this.isLineDirty(c, line)) flushed.push((pl + line) * CACHELINE_SIZE);
-    }
-    // A run of adjacent lines at a time, each followed by its step (see powerFail).
-    for (const [addr, n] of lineRuns(flushed)) {
-      for (let a = addr; a < addr + n; a += CACHELINE_SIZE) {
-        const page = Math.floor(a / PAGE_SIZE);
-        this.writeBackLine(page, this.cacheSlotOf(page), (a % PAGE_SIZE) / CACHELINE_SIZE);
-      }
-      this.releaseCleanPages(addr, n);
-      if (tr)
-        tr.emit(
-          { t: 'cache', action: 'flush', addr, len: n },
-          n === CACHELINE_SIZE
-            ? `clwb writes back the dirty cache line at ${hex(addr)} to the pmem media.`
-            : `clwb writes back ${n / CACHELINE_SIZE} dirty cache lines at ${hex(addr)}..${hex(addr + n - 1)} to the pmem media.`,
-        );
-    }
-    const count = flushed.length;
-    return count;
+    const flushed = this.dirtyLines(off, len);
+    this.settleRuns(flushed, 'flush', (page, slot, line) => this.writeBackLine(page, slot, line), (a, n) =>
+      n === CACHELINE_SIZE
+        ? `clwb writes back the dirty cache line at ${hex(a)} to the pmem media.`
+        : `clwb writes back ${n / CACHELINE_SIZE} dirty cache lines at ${hex(a)}..${hex(a + n - 1)} to the pmem media.`,
+    );
+    return flushed.length;
   }
 
   /**
@@ -600,33 +596,16 @@ export class PmemDevice {
    * is dirty. Poison survives (it is a property of the media).
    */
   powerFail(): { lostLines: number; drainedLines: number } {
-    const tr = this.tracer && this.tracer.on ? this.tracer : null;
     const eadr = this.platform === 'eadr';
-    const pages = [...this.cachedSet].sort((a, b) => a - b);
-    const dirty: number[] = [];
-    for (const page of pages) {
-      const c = this.cacheSlotOf(page);
-      for (let line = 0; line < LINES_PER_PAGE; line++) if (this.isLineDirty(c, line)) dirty.push(page * PAGE_SIZE + line * CACHELINE_SIZE);
-    }
-    // One run of adjacent lines at a time, each followed by its step, so that the machine after
-    // every step is exactly what the steps so far say (a viewer replays them one by one).
-    for (const [addr, len] of lineRuns(dirty)) {
-      for (let a = addr; a < addr + len; a += CACHELINE_SIZE) {
-        const page = Math.floor(a / PAGE_SIZE);
-        const c = this.cacheSlotOf(page);
-        const line = (a % PAGE_SIZE) / CACHELINE_SIZE;
-        if (eadr) this.writeBackLine(page, c, line);
-        else this.setLineDirty(c, line, false);
-      }
-      this.releaseCleanPages(addr, len);
-      if (tr) {
-        const what = `${linesText(addr, len)} ${len === CACHELINE_SIZE ? 'is' : 'are'}`;
-        tr.emit(
-          { t: 'cache', action: eadr ? 'drain' : 'discard', addr, len },
-          eadr ? `Power fails on an eADR platform: ${what} drained from the CPU cache to the pmem media.` : `Power fails on an ADR platform: ${linesText(addr, len)} never reached the media and ${len === CACHELINE_SIZE ? 'is' : 'are'} lost.`,
-        );
-      }
-    }
+    const dirty = this.dirtyLines();
+    if (eadr)
+      this.settleRuns(dirty, 'drain', (page, slot, line) => this.writeBackLine(page, slot, line), (a, l) =>
+        `Power fails on an eADR platform: ${linesText(a, l)} ${l === CACHELINE_SIZE ? 'is' : 'are'} drained from the CPU cache to the pmem media.`,
+      );
+    else
+      this.settleRuns(dirty, 'discard', (_page, slot, line) => this.setLineDirty(slot, line, false), (a, l) =>
+        `Power fails on an ADR platform: ${linesText(a, l)} never reached the media and ${l === CACHELINE_SIZE ? 'is' : 'are'} lost.`,
+      );
     const n = dirty.length;
     return eadr ? { lostLines: 0, drainedLines: n } : { lostLines: n, drainedLines: 0 };
   }

@@ -9,7 +9,7 @@
  */
 import { memo, useEffect, useMemo, useRef } from 'react';
 import type { Step } from '../../engine/trace/steps';
-import { useSim, useSimShallow, useSimStore } from '../../store';
+import { chaptersOf, useSim, useSimShallow, useSimStore } from '../../store';
 import type { PanelProps } from '../types';
 import './narration.css';
 
@@ -70,8 +70,6 @@ export function upNextAt(cursor: number, steps: readonly Step[], opStarts: reado
   return { op: k, step, chapter: c >= 0 ? { n: c + 1, of: chapters.length, title: chapters[c].title } : null };
 }
 
-const NO_CHAPTERS: readonly { index: number; title: string }[] = [];
-
 /** Steps per chunk of the log window. */
 export const LOG_CHUNK = 100;
 
@@ -100,7 +98,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
     steps: s.steps,
     seek: s.seek,
     opStarts: s.opStarts,
-    chapters: (s.engineState === 'ready' && s.scenario.kind === 'machine' ? s.scenario.chapters : undefined) ?? NO_CHAPTERS,
+    chapters: chaptersOf(s),
   }));
   const cursor = useSim((s) => s.cursor);
   const listRef = useRef<HTMLOListElement>(null);
@@ -188,7 +186,7 @@ export function NarrationPanel({ reducedMotion }: PanelProps) {
                 Chapter {next.chapter.n}/{next.chapter.of}: {next.chapter.title}
               </div>
             )}
-            <div className="dv-next-meta">
+            <div className="dv-now-meta">
               Next: op {next.op + 1}
               {next.step.t === 'op' ? ` · ${next.step.name}` : ''}
             </div>

@@ -69,13 +69,7 @@ export class XaReplay {
 
   constructor(xa: string, keyframe: XaTreeDump) {
     this.xa = xa;
-    if (keyframe === null) return;
-    if (isHeadEntry(keyframe)) {
-      this.head = keyframe.entry as EntryRef;
-      return;
-    }
-    this.head = refOfChild(keyframe);
-    this.load(keyframe);
+    this.reset(keyframe);
   }
 
   /**
