@@ -283,5 +283,10 @@ test.describe('scenarios', () => {
     await page.reload();
     await expect(page.getByTestId('position')).toHaveText(/^step 0 \/ [1-9]/, { timeout: 20_000 });
     await expect(page.getByTestId('share-notice')).toHaveCount(0);
+    // A share link pasted into the open page (only the fragment changes) opens as a link.
+    const t = builtin('read-hole');
+    await page.goto(`/${shareFragment(t.text, 9, { name: t.name, title: t.title })}`);
+    await expect(page.getByTestId('position')).toHaveText(/^step 9 \//, { timeout: 20_000 });
+    await expect(page.getByTestId('scenario-title')).toHaveText(t.title);
   });
 });

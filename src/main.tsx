@@ -12,6 +12,7 @@ import { App } from './app/App';
 import { DEFAULT_SCENARIO, knownScenario, scenarioByName, SCENARIO_CHOICES } from './scenarios';
 import { nearest } from './engine/ops';
 import { readEmbed } from './share/embed';
+import { isShareFragment } from './share/codec';
 import { applyEmbedPanels, applySharedState, openAtStep, readShareFragment } from './share/open';
 import { ShareNotice } from './share/ShareNotice';
 import { makeSimStore, type PanelId } from './store';
@@ -47,6 +48,12 @@ if (embed.options) {
   if (embed.options.panels) applyEmbedPanels(store, embed.options.panels);
   if (embed.options.step !== null) openAtStep(store, embed.options.step);
 }
+
+// A share link pasted into the address bar of this open page only changes the fragment (no new
+// page load): open it as the link it is.
+addEventListener('hashchange', () => {
+  if (isShareFragment(location.hash)) location.reload();
+});
 
 // ?debug=1 also exposes the store, for the e2e tests and `npm run bench` (browser figures).
 if (debug) (window as unknown as { __daxviz: typeof store }).__daxviz = store;
